@@ -1,0 +1,158 @@
+"""Settings: one pydantic-settings object (env prefix ASSISTANT_, optional TOML file), passed explicitly."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+APP_NAME = "research-assistant"
+_toml_path: ContextVar[Path | None] = ContextVar("_toml_path", default=None)
+
+
+def _default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+    return Path(user_data_dir(APP_NAME))
+
+
+def _default_models_dir() -> Path:
+    from platformdirs import user_cache_dir
+    return Path(user_cache_dir(APP_NAME)) / "models"
+
+
+class ModelSettings(BaseModel):
+    """Which embedder and LLM to use, and how to run the LLM."""
+
+    embedder: str = Field("all-MiniLM-L6-v2", description="registry name, local directory or HF id")
+    llm: str = Field("qwen2.5-coder-1.5b-instruct", description="registry name, .gguf file, directory or HF id")
+    backend: Literal["auto", "llamacpp", "transformers", "openai"] = "auto"
+    endpoint_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://host:8000/v1")
+    endpoint_model: str | None = None
+    endpoint_key: str | None = None
+    n_threads: int = Field(0, description="llama.cpp threads; 0 = number of cores")
+    n_ctx: int = 4096
+    embed_batch_size: int = 32
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class RetrievalSettings(BaseModel):
+    """Chunking and hybrid retrieval."""
+
+    k: int = 10
+    window_sentences: int = 3
+    window_stride: int = 2
+    dense_candidates: int = 100
+    lexical_candidates: int = 100
+    dense_weight: float = 1.0
+    lexical_weight: float = 0.5
+    rrf_k: int = 60
+    evidence_sentences: int = 2
+    history_turns: int = 2
+
+
+class AnswerSettings(BaseModel):
+    """Prompting, abstention and support checking."""
+
+    max_sources: int = 3
+    evidence_sentences: int = 2
+    max_tokens: int = 220
+    temperature: float = 0.0
+    seed: int = 0
+    abstain_threshold: float = 0.30
+    support_threshold: float = 0.55
+    rewrite_followups: bool = True
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Env vars: ASSISTANT_DATA_DIR, ASSISTANT_MODELS__LLM, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__",
+                                      extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    models_dir: Path = Field(default_factory=_default_models_dir)
+    chroma_url: str | None = Field(None, description="use a Chroma server instead of the local store")
+    ui_auth: str | None = Field(None, description="user:password required when the UI is not on loopback")
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource):
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.data_dir / "lexical"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Lowest-priority source: the TOML file chosen by load_settings."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused, required by ABC
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = _toml_path.get()
+        if path is None:
+            return {}
+        try:
+            with open(path, "rb") as fh:
+                return tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings: overrides (CLI flags) > ASSISTANT_* env > TOML file > defaults.
+
+    The TOML file is `config_file`, else $ASSISTANT_CONFIG, else `<data_dir>/config.toml` if present.
+    Nested overrides are dicts: load_settings(retrieval={"k": 5}).
+    """
+    from pydantic import ValidationError
+
+    path = config_file or os.environ.get("ASSISTANT_CONFIG")
+    if path is None:
+        data_dir = overrides.get("data_dir") or os.environ.get("ASSISTANT_DATA_DIR") or _default_data_dir()
+        candidate = Path(data_dir) / "config.toml"
+        path = candidate if candidate.exists() else None
+    token = _toml_path.set(Path(path).expanduser() if path else None)
+    try:
+        base = Settings()
+        if not overrides:
+            return base
+        merged = _deep_merge(base.model_dump(), overrides)
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"invalid setting {where}: {err['msg']}") from exc
+    finally:
+        _toml_path.reset(token)

@@ -1,0 +1,40 @@
+"""The project's exception hierarchy; the CLI and UI turn these into one friendly line."""
+
+
+class AssistantError(Exception):
+    """Base class: anything a user can cause or fix. `hint` says what to do next."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+    def friendly(self) -> str:
+        return f"{self}{f' — {self.hint}' if self.hint else ''}"
+
+
+class ConfigError(AssistantError):
+    """A setting is missing or invalid."""
+
+
+class ModelMissingError(AssistantError):
+    """A model file or directory is not where the config says."""
+
+
+class ModelFetchError(AssistantError):
+    """Model weights could not be downloaded or failed verification."""
+
+
+class IndexEmptyError(AssistantError):
+    """The store holds no papers yet."""
+
+
+class StoreError(AssistantError):
+    """The vector store or lexical index cannot be opened or written."""
+
+
+class InputError(AssistantError):
+    """An input file or record cannot be read."""
+
+
+class BackendError(AssistantError):
+    """The LLM backend failed to load or to generate."""

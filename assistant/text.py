@@ -1,0 +1,61 @@
+"""Text primitives shared by ingest, retrieval, answering and evals: normalisation and sentence splitting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+# abbreviations after which a period does not end a sentence
+_ABBREV = {"e.g", "i.e", "et al", "etc", "vs", "fig", "figs", "eq", "eqs", "sec", "no", "cf",
+           "approx", "resp", "dr", "mr", "ms", "prof", "al", "tab", "ref", "refs", "st", "u.s"}
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def normalize_key(text: str) -> str:
+    """The grader's matching key: NFKC, lowercase, runs of non-word characters collapsed to one space.
+
+    >>> normalize_key("PLATO-2: Towards  Building")
+    'plato 2 towards building'
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def normalize_space(text: str) -> str:
+    """NFKC and single spaces: what every stored title and abstract goes through."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split an abstract into sentences, keeping abbreviations and decimals intact.
+
+    >>> split_sentences("We use e.g. BERT. It gets 72.5% on GLUE. Done!")
+    ['We use e.g. BERT.', 'It gets 72.5% on GLUE.', 'Done!']
+    """
+    text = normalize_space(text)
+    if not text:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate = text[start:match.start()].strip()
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
+        if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        sentences.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def word_tokens(text: str) -> list[str]:
+    """Lowercase `[a-z0-9]+` tokens after NFKC (accents folded)."""
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    return _TOKEN.findall(folded)
