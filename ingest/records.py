@@ -1,0 +1,67 @@
+"""One JSON object or CSV row (our own fields, SciFact, or an arXiv metadata snapshot) as a RawRecord.
+
+Column names are matched case-insensitively, with the aliases real exports use
+(`summary` for the abstract, `update_date` in arXiv snapshots). Identifiers are recognised by
+their shape, not their key: an arXiv snapshot's `id` ("0704.0001", "hep-th/9901001") becomes
+the arXiv id, SciFact's `id` ("scifact:4983") stays the record's own id. That is also how an
+arXiv snapshot row needs no case of its own, whatever the file is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest.fields import (iso_date, normalize_arxiv_id, normalize_doi, parse_authors,
+                           parse_categories, parse_count)
+from ingest.raw import RawRecord
+
+# first present wins; arXiv's first version date is the paper's date, update_date only its last edit
+_DATE_KEYS = ("date", "published", "publication_date", "versions", "update_date", "year")
+
+
+def record_from_row(row: dict[str, Any], source: str, line: int | None) -> RawRecord | str:
+    """The row as a RawRecord, or the reason it cannot be one ("missing abstract")."""
+    fields = {str(key).strip().lower(): value for key, value in row.items() if key is not None}
+    title, abstract = _text(fields.get("title")), _text(fields.get("abstract") or fields.get("summary"))
+    if not title and not abstract:
+        return "missing title and abstract"
+    if not title:
+        return "missing title"
+    if not abstract:
+        return "missing abstract"
+    record = RawRecord(title=title, abstract=abstract, source=source, line=line)
+    _fill_identifiers(record, fields)
+    _fill_metadata(record, fields)
+    return record
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _fill_identifiers(record: RawRecord, fields: dict[str, Any]) -> None:
+    record.doi = normalize_doi(fields.get("doi"))
+    record.arxiv_id = (normalize_arxiv_id(fields.get("arxiv_id")) or normalize_arxiv_id(fields.get("arxiv"))
+                       or normalize_arxiv_id(fields.get("id")))
+    own_id = fields.get("id")
+    if own_id not in (None, "") and not normalize_arxiv_id(own_id) and not normalize_doi(own_id):
+        record.source_id = str(own_id).strip()
+    elif normalize_doi(own_id) and not record.doi:
+        record.doi = normalize_doi(own_id)
+
+
+def _fill_metadata(record: RawRecord, fields: dict[str, Any]) -> None:
+    record.authors = parse_authors(fields.get("authors") or fields.get("author"))
+    record.n_authors = len(record.authors) or parse_count(fields.get("n_authors"))
+    record.date = next((d for d in map(_date_of, (fields.get(k) for k in _DATE_KEYS)) if d), None)
+    record.upvotes = parse_count(fields.get("upvotes"))
+    record.categories = parse_categories(fields.get("categories") or fields.get("keywords"))
+    url = fields.get("url")
+    record.url = url.strip() if isinstance(url, str) and url.strip() else None
+
+
+def _date_of(value: Any) -> str | None:
+    if isinstance(value, list):  # arXiv snapshot "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 ..."}]
+        first = value[0] if value else None
+        return iso_date(first.get("created")) if isinstance(first, dict) else None
+    return iso_date(value)
