@@ -7,12 +7,13 @@ parse, and an entry without an abstract, is one Skipped with the entry's line.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from assistant.types import Skipped
 
-from ingest.fields import month_number
+from ingest.fields import month_number, parse_bibtex_authors
 from ingest.raw import FileParse
 from ingest.records import record_from_row
 
@@ -43,7 +44,14 @@ def _parse_string(text: str) -> Any:
         import bibtexparser  # imported here so that reading other formats never needs it
     except ImportError as error:
         raise ImportError("reading .bib files needs bibtexparser 2: pip install 'bibtexparser>=2.0.0b7'") from error
-    return bibtexparser.parse_string(text)
+    # its splitter logs each broken block as a warning; we report those as Skipped instead
+    logger = logging.getLogger("bibtexparser")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return bibtexparser.parse_string(text)
+    finally:
+        logger.setLevel(level)
 
 
 def _failure_reason(block: Any) -> str:
@@ -57,7 +65,7 @@ def _row(entry: Any) -> dict[str, Any]:
     fields = {key.lower(): _untie(str(value)) for key, value in
               ((f.key, f.value) for f in entry.fields)}
     row: dict[str, Any] = {key: fields.get(key) for key in ("title", "abstract", "doi", "url", "keywords")}
-    row["authors"] = fields.get("author")
+    row["authors"] = list(parse_bibtex_authors(fields.get("author", "")))
     row["date"] = fields.get("date") or _year_month(fields.get("year"), fields.get("month"))
     if fields.get("archiveprefix", "").lower() in _ARXIV_PREFIXES and fields.get("eprint"):
         row["arxiv_id"] = fields["eprint"]

@@ -49,10 +49,14 @@ def parse_daily_papers(text: str, source: str) -> FileParse:
     """Papers (title, abstract, and in layout B authors count, date, upvotes) from one page."""
     lines = text.splitlines()
     units = _blocks(lines) if is_block_layout(lines) else _lines(lines)
-    units = [_unglue_subscribe(u) for u in units if not _is_header(u)]
-    result = _read_units(units, source)
+    content = [_unglue_subscribe(u) for u in units if not _is_header(u)]
+    # any other .txt (notes, a README) would pair its lines into nonsense papers
+    if len(content) == len(units) and not any(map(_is_abstract_like, content)):
+        return FileParse(skipped=[Skipped(source, None, "not a Daily Papers page (no page header, "
+                                                        "no abstract-length lines)")])
+    result = _read_units(content, source)
     if not result.records and not result.skipped:
-        result.skipped.append(Skipped(source, None, "no papers found: not a Daily Papers text page"))
+        result.skipped.append(Skipped(source, None, "no papers found on the page"))
     return result
 
 

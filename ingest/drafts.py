@@ -29,7 +29,8 @@ def draft_from_record(record: RawRecord) -> Draft | str:
     if not text_key[1]:
         return "abstract is empty after removing markup"
     paper = Paper(
-        paper_id="", title=title, abstract=abstract, authors=record.authors,
+        paper_id="", title=title, abstract=abstract,
+        authors=tuple(name for name in map(clean_text, record.authors) if name),
         n_authors=record.n_authors, date=record.date, upvotes=record.upvotes,
         url=record.url or first_url(abstract), doi=record.doi, arxiv_id=record.arxiv_id,
         categories=record.categories, source=record.source, source_line=record.line,

@@ -109,7 +109,7 @@ def parse_authors(value: Any) -> tuple[str, ...]:
         names = _split_author_string(value)
     else:
         return ()
-    return tuple(name for name in (normalize_space(n) for n in names) if name and name != "others")
+    return tuple(name for name in (normalize_space(n) for n in names) if name)
 
 
 def _author_name(item: Any) -> str:
@@ -124,10 +124,28 @@ def _author_name(item: Any) -> str:
 
 def _split_author_string(text: str) -> list[str]:
     text = normalize_space(text).removesuffix("et al.").removesuffix("et al").strip(" ,")
-    parts = _AND.split(text)
+    parts = [part for part in _AND.split(text) if part.lower() != "others"]  # BibTeX's "and others"
     if len(parts) > 1 and all(part.count(",") == 1 for part in parts):
-        return [" ".join(reversed([p.strip() for p in part.split(",")])) for part in parts]
-    return _LIST_SEP.split(text)
+        return [_reading_order(part) for part in parts]
+    return [name for part in parts for name in _LIST_SEP.split(part)]
+
+
+def parse_bibtex_authors(value: str) -> tuple[str, ...]:
+    """BibTeX names, which only "and" separates: "Last, First" and "Last, Jr, First" put in reading order.
+
+    >>> parse_bibtex_authors("Doe, Jane"), parse_bibtex_authors("King, Jr, Martin and Ann Lee and others")
+    (('Jane Doe',), ('Martin King Jr', 'Ann Lee'))
+    """
+    parts = _AND.split(normalize_space(value))
+    return tuple(_reading_order(part) for part in parts if part.strip(" ,") and part.lower() != "others")
+
+
+def _reading_order(name: str) -> str:
+    pieces = [piece.strip() for piece in name.split(",")]
+    if len(pieces) == 1:
+        return name
+    last, *suffix, first = pieces  # "Last, First" or "Last, Jr, First"
+    return " ".join(p for p in [first, last, *suffix] if p)
 
 
 def parse_categories(value: Any) -> tuple[str, ...]:
