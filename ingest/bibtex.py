@@ -64,7 +64,7 @@ def _failure_reason(block: Any) -> str:
 def _row(entry: Any) -> dict[str, Any]:
     fields = {key.lower(): _untie(str(value)) for key, value in
               ((f.key, f.value) for f in entry.fields)}
-    row: dict[str, Any] = {key: fields.get(key) for key in ("title", "abstract", "doi", "url", "keywords")}
+    row: dict[str, Any] = {key: fields.get(key) for key in ("title", "abstract", "doi", "url")}
     row["authors"] = list(parse_bibtex_authors(fields.get("author", "")))
     row["date"] = fields.get("date") or _year_month(fields.get("year"), fields.get("month"))
     if fields.get("archiveprefix", "").lower() in _ARXIV_PREFIXES and fields.get("eprint"):

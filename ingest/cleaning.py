@@ -67,7 +67,9 @@ _LATEX_MARKERS = ("\\", "{", "$")
 _PARKED = {"{": "\ue000", "}": "\ue001", "$": "\ue002"}
 _ESCAPE = re.compile(r"\\([%&_#{}$])")
 _SPACING = re.compile(r"\\[,;:!/]|\\(?=\s)")
-_MATH = re.compile(r"\$\$(.+?)\$\$|\$(?!\s)([^$]+?)(?<!\s)\$")
+# Pandoc's rule tells math from money: "$x$" hugs its content and the closing $ is not followed
+# by a digit, so "$20,209 versus $27,587" and "US$45.8" stay as written
+_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\w$])\$(?=\S)([^$]{1,300}?)(?<=\S)\$(?!\d)")
 _MATH_BRACKETS = re.compile(r"\\[()\[\]]")
 
 _URL = re.compile(r"https?://[^\s<>\"'{}]+")

@@ -74,11 +74,14 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
         if not path.exists():
             skipped.append(Skipped(str(path), None, "no such file or directory"))
             continue
-        for file in _files_under(path) if path.is_dir() else [path]:
+        found = _files_under(path) if path.is_dir() else [path]
+        for file in found:
             if file.suffix.lower() not in _PARSERS:
                 skipped.append(Skipped(str(file), None, f"unsupported file type {file.suffix or '(no extension)'}"))
             else:
                 files.setdefault(file.resolve(), file)
+        if not found:
+            skipped.append(Skipped(str(path), None, "folder has no files (hidden files are left out)"))
     return list(files.values()), skipped
 
 

@@ -36,6 +36,8 @@ def record_from_row(row: dict[str, Any], source: str, line: int | None) -> RawRe
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        value = value[0]  # Crossref-style exports give titles as one-element lists
     return value.strip() if isinstance(value, str) else ""
 
 
@@ -55,7 +57,7 @@ def _fill_metadata(record: RawRecord, fields: dict[str, Any]) -> None:
     record.n_authors = len(record.authors) or parse_count(fields.get("n_authors"))
     record.date = next((d for d in map(_date_of, (fields.get(k) for k in _DATE_KEYS)) if d), None)
     record.upvotes = parse_count(fields.get("upvotes"))
-    record.categories = parse_categories(fields.get("categories") or fields.get("keywords"))
+    record.categories = parse_categories(fields.get("categories"))  # arXiv's; free keywords are not
     url = fields.get("url")
     record.url = url.strip() if isinstance(url, str) and url.strip() else None
 

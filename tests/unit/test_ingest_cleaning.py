@@ -41,7 +41,11 @@ def test_sample_residue_is_cleaned(raw, clean):
     "information measure* I_{D, h_star}^{CoT}(epsilon)",
     "excess risk of mathcal{O}(mathcal{C_Phi/m}",
     "ReLUs (x1_{x>0})",
-    "costs $5 and $10",  # dollars, not math
+    # dollars, not math (from SciFact abstracts)
+    "a lower uncomplicated procedure cost ($20,209 versus $27,587), a lower average",
+    "per hospital stay was $49 300 ($17 000, $30 500, $56 600) with",
+    "are estimated to be US$45.8 (95% CI 45.4, 46.2) billion",
+    "AUD$11–$19 was the preferred price range",
 ])
 def test_readable_math_and_prices_are_left_alone(kept):
     assert clean_text(kept) == kept
@@ -49,6 +53,7 @@ def test_readable_math_and_prices_are_left_alone(kept):
 
 def test_math_commands_read_as_words_and_unknown_macros_stay():
     assert clean_text(r"$\alpha$-entmax with $\mathcal{O}(\log n)$ cost") == "alpha-entmax with O(log n) cost"
+    assert clean_text(r"a real-valued function on $S \times S$, and") == "a real-valued function on S × S, and"
     # \ours names the authors' method; "ours" would read as an English word
     assert clean_text(r"an agent that we call \ours that is able") == r"an agent that we call \ours that is able"
 

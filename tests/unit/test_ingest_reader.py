@@ -102,6 +102,12 @@ def test_a_directory_is_read_recursively_in_a_stable_order_without_hidden_files(
     assert reasons(result) == [("scan.pdf", None, "unsupported file type .pdf")]
 
 
+def test_an_empty_folder_is_reported(tmp_path):
+    (tmp_path / "empty").mkdir()
+    write(tmp_path / "empty" / ".DS_Store", b"\x00")
+    assert reasons(read_paths([tmp_path / "empty"])) == [("empty", None, "folder has no files (hidden files are left out)")]
+
+
 def test_a_file_named_twice_is_read_once(tmp_path):
     path = write(tmp_path / "good.jsonl", GOOD)
     result = read_paths([path, tmp_path, str(path)])
