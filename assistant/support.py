@@ -1,0 +1,158 @@
+"""Support checking: how well the cited abstracts back each answer sentence.
+
+Meaning is compared with an injected `embed` function (texts -> one vector per row), so this
+module stays pure and its tests use a small real embedder instead of a model. Numbers are
+compared lexically, because embeddings barely notice "72.5%" turning into "75.2%".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from assistant.citations import strip_markers
+from assistant.types import SentenceSupport
+
+Embed = Callable[[list[str]], np.ndarray]
+
+# A number that states a fact: "72.5%", "3B", "1,000", "2x", "175 billion". Digits glued to a
+# letter ("GPT-4", "T5", "3D", "COVID-19") name things instead, so they are not checked.
+_NUMBER = re.compile(
+    r"(?<![\w.])(?<![A-Za-z][-_])"
+    r"(\d+(?:,\d{3})*(?:\.\d+)?)"
+    r"(?:\s?(%|percent\b|billion\b|million\b|thousand\b|trillion\b)|([BMKTbmkt]|[x×])(?!\w))?"
+    r"(?![\w.]\d|[A-Za-z])")
+_UNITS = {"%": "%", "percent": "%", "billion": "b", "million": "m", "thousand": "k",
+          "trillion": "t", "×": "x"}
+# Abstracts often spell small counts out ("three tasks") where an answer writes "3 tasks".
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_WORD = re.compile(r"[a-z]+")
+
+
+class SourceMatch(NamedTuple):
+    """The source sentence closest to an answer sentence: source number, cosine, the sentence."""
+
+    n: int
+    score: float
+    evidence: str
+
+
+def score_support(sentences: Sequence[tuple[str, Sequence[int]]], sources: dict[int, list[str]],
+                  embed: Embed, threshold: float) -> list[SentenceSupport]:
+    """Label each answer sentence "supported", "weak" or "uncited".
+
+    The score is the best cosine between the sentence (markers stripped) and any sentence of the
+    sources it cites. "supported" needs score >= threshold and every number found in those
+    sources; otherwise "weak" (score None when its sources have no text). A sentence citing
+    nothing is "uncited", with the best score and evidence over all sources, so the caller can
+    see which source would back it (see `best_source_for`).
+    """
+    texts = [strip_markers(text) for text, _ in sentences]
+    table = _similarities(texts, sources, embed)
+    return [_judge(text, plain, list(dict.fromkeys(cited)), matches, sources, threshold)
+            for (text, cited), plain, matches in zip(sentences, texts, table)]
+
+
+def _judge(text: str, plain: str, cited: list[int], matches: dict[int, SourceMatch],
+           sources: dict[int, list[str]], threshold: float) -> SentenceSupport:
+    """One sentence's label from its per-source best matches."""
+    if not cited:
+        best = max(matches.values(), key=lambda m: m.score, default=None)
+        return SentenceSupport(text, [], best.score if best else None, "uncited",
+                               best.evidence if best else None)
+    best = max((matches[n] for n in cited if n in matches), key=lambda m: m.score, default=None)
+    if best is None:
+        return SentenceSupport(text, cited, None, "weak", None)
+    evidence = [s for n in cited for s in sources.get(n, [])]
+    supported = best.score >= threshold and numbers_supported(plain, evidence)
+    return SentenceSupport(text, cited, best.score, "supported" if supported else "weak",
+                           best.evidence)
+
+
+def best_source_for(sentence: str, sources: dict[int, list[str]],
+                    embed: Embed) -> SourceMatch | None:
+    """The source (and its sentence) that best backs an uncited sentence; None without sources.
+
+    Unpacks as a tuple: `n, score, evidence = best_source_for(...)`.
+    """
+    matches = _similarities([strip_markers(sentence)], sources, embed)[0]
+    return max(matches.values(), key=lambda m: m.score, default=None)
+
+
+def _similarities(texts: list[str], sources: dict[int, list[str]],
+                  embed: Embed) -> list[dict[int, SourceMatch]]:
+    """For every text, the best-matching sentence of every source; one `embed` call in all."""
+    pool = [(n, s) for n, sents in sorted(sources.items()) for s in sents if s.strip()]
+    if not texts or not pool:
+        return [{} for _ in texts]
+    vectors = _unit_rows(embed(texts + [s for _, s in pool]))
+    cosines = vectors[:len(texts)] @ vectors[len(texts):].T
+    table = []
+    for row in cosines:
+        matches: dict[int, SourceMatch] = {}
+        for (n, sentence), score in zip(pool, row.tolist()):
+            if n not in matches or score > matches[n].score:
+                matches[n] = SourceMatch(n, score, sentence)
+        table.append(matches)
+    return table
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1; an all-zero row (nothing embeddable) stays zero, cosine 0."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def numbers_supported(sentence: str, evidence_texts: Sequence[str]) -> bool:
+    """True when every number the sentence states also appears in the evidence.
+
+    Thousands separators, trailing zeros and unit spellings are normalised; a unit must agree
+    only when both sides give one ("3B" vs "3M" differ, "72.5" matches "72.5%").
+
+    >>> numbers_supported("It scores 72.5% with 3B weights [1].", ["72.5 % with 3 billion weights"])
+    True
+    >>> numbers_supported("It scores 75.2% [1].", ["It scores 72.5% on GLUE."])
+    False
+    >>> numbers_supported("GPT-4 solves three tasks.", ["We test 3 tasks."])
+    True
+    """
+    claimed = extract_numbers(strip_markers(sentence))
+    if not claimed:
+        return True
+    found = {pair for text in evidence_texts for pair in extract_numbers(text, spelled=True)}
+    return all(_number_found(value, unit, found) for value, unit in claimed)
+
+
+def _number_found(value: str, unit: str, found: set[tuple[str, str]]) -> bool:
+    return any(v == value and (u == unit or not u or not unit) for v, u in found)
+
+
+def extract_numbers(text: str, spelled: bool = False) -> list[tuple[str, str]]:
+    """(value, unit) pairs for the numbers a text states; `spelled` also reads "three" as 3.
+
+    >>> extract_numbers("From 1,000 to 13.60 (2x), 175 billion or 7B, not GPT-4 or T5.")
+    [('1000', ''), ('13.6', ''), ('2', 'x'), ('175', 'b'), ('7', 'b')]
+    """
+    text = unicodedata.normalize("NFKC", text)
+    pairs = [(_canonical(m.group(1)), _unit(m.group(2) or m.group(3) or ""))
+             for m in _NUMBER.finditer(text)]
+    if spelled:
+        pairs += [(_NUMBER_WORDS[w], "") for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS]
+    return pairs
+
+
+def _canonical(number: str) -> str:
+    """ "1,000" -> "1000", "13.60" -> "13.6", "5.0" -> "5"."""
+    number = number.replace(",", "")
+    return (number.rstrip("0").rstrip(".") or "0") if "." in number else number
+
+
+def _unit(raw: str) -> str:
+    raw = raw.lower()
+    return _UNITS.get(raw, raw)
