@@ -52,6 +52,7 @@ class RetrievalSettings(BaseModel):
     lexical_candidates: int = 100
     dense_weight: float = 1.0
     lexical_weight: float = 0.5
+    fusion: Literal["score", "rrf"] = "score"
     rrf_k: int = 60
     evidence_sentences: int = 2
     history_turns: int = 2

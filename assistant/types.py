@@ -193,3 +193,12 @@ class IngestReport:
         data["partial"] = self.partial
         data["seconds"] = round(self.seconds, 3)
         return data
+
+
+@dataclass
+class AnswerEvent:
+    """One step of a streamed answer: a status line, a token, or the final Answer."""
+
+    kind: Literal["status", "token", "answer"]
+    text: str = ""
+    answer: Answer | None = None

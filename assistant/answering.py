@@ -1,0 +1,154 @@
+"""Answering: pick sources, prompt the LLM, then make every citation real and every claim checked.
+
+The steps are small functions so each can be tested on its own; `answer_stream` strings them
+together and yields status lines, tokens and the final Answer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Callable, Iterator
+
+import numpy as np
+
+from assistant import prompts
+from assistant.citations import split_answer_sentences, validate_citations
+from assistant.config import Settings
+from assistant.support import best_source_for, score_support
+from assistant.text import normalize_key
+from assistant.types import Answer, AnswerEvent, Citation, Hit, SentenceSupport
+
+Embed = Callable[[list[str]], np.ndarray]
+
+_LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|what'?s it called|"
+                     r"\bpaper (where|that|which|on|about)\b|\bname of\b|\bremember\b", re.I)
+_COMPARE = re.compile(r"\bcompar|\bdiffer|\bversus\b|\bvs\.?\b|\bcontrast\b|\bboth\b", re.I)
+_TOPIC = re.compile(r"\bwhich (papers|works|studies)\b|\bwhat (work|papers|research|studies)\b|"
+                    r"\bpapers (on|about|that)\b|\bany (papers|work)\b|\blist\b|\boverview\b", re.I)
+_REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover)|"
+                      r"(not|no) (enough )?information|cannot (be )?answer|not (stated|mentioned|specified)"
+                      r"|(is|are) not (given|provided)", re.I)
+
+
+def classify_intent(question: str, history: list[dict] | None = None) -> str:
+    """lookup | compare | topic | fact — each gets its own prompt and number of sources."""
+    if history:
+        return "fact"
+    if _COMPARE.search(question):
+        return "compare"
+    if _TOPIC.search(question):
+        return "topic"
+    if _LOOKUP.search(question):
+        return "lookup"
+    return "fact"
+
+
+def select_sources(hits: list[Hit], intent: str, settings: Settings) -> list[Hit]:
+    """The papers the model will see, numbered from 1 in this order."""
+    limit = {"lookup": 1, "topic": settings.answer.max_sources + 2, "compare": 3}.get(
+        intent, settings.answer.max_sources)
+    if not hits:
+        return []
+    top = hits[0].score
+    # a paper far below the best one only adds prompt tokens and wrong citations
+    keep = [h for h in hits if h.score >= 0.5 * top] if intent != "compare" else hits
+    return keep[:limit]
+
+
+def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
+    """Decide before generating: weak retrieval evidence means the papers do not cover it."""
+    if not hits:
+        return "no paper matched"
+    best = max((h.dense_score or 0.0) for h in hits[:3])
+    if best < settings.answer.abstain_threshold:
+        return f"best match similarity {best:.2f} is below {settings.answer.abstain_threshold:.2f}"
+    return None
+
+
+def build_messages(question: str, sources: list[Hit], intent: str,
+                   history: list[dict] | None, settings: Settings) -> list[dict]:
+    n_evidence = settings.answer.evidence_sentences
+    blocks = [prompts.SOURCE.format(n=i, title=h.paper.title, evidence=" ".join(h.evidence[:n_evidence]))
+              for i, h in enumerate(sources, start=1)]
+    previous = next((m["content"] for m in reversed(history or []) if m.get("role") == "user"), None)
+    context = prompts.CONTEXT.format(previous=previous) if previous else ""
+    user = prompts.ANSWER.format(sources="\n\n".join(blocks), context=context, question=question,
+                                 instruction=prompts.INSTRUCTIONS[intent])
+    return [{"role": "system", "content": prompts.SYSTEM}, {"role": "user", "content": user}]
+
+
+def is_refusal(text: str) -> bool:
+    plain = normalize_key(text)
+    return not plain or normalize_key(prompts.CANNOT_ANSWER) in plain or bool(_REFUSAL.search(text[:200]))
+
+
+def finish(raw: str, sources: list[Hit], source_sentences: dict[int, list[str]], embed: Embed,
+           settings: Settings) -> tuple[str, list[Citation], list[str], list[SentenceSupport]]:
+    """Validate markers, cite uncited claims by support score, and score every sentence."""
+    checked = validate_citations(raw, sources)
+    parts = split_answer_sentences(checked.text)
+    threshold = settings.answer.support_threshold
+    fixed = []
+    for sentence, cited in parts:
+        if not cited and source_sentences:
+            match = best_source_for(sentence, source_sentences, embed)
+            if match is not None and match.score >= threshold:
+                sentence, cited = f"{sentence.rstrip()} [{match.n}]", [match.n]
+        fixed.append((sentence, cited))
+    text = " ".join(s for s, _ in fixed)
+    final = validate_citations(text, sources)
+    support = score_support(fixed, source_sentences, embed, threshold)
+    return final.text, final.citations, checked.removed, support
+
+
+def answer_stream(question: str, hits: list[Hit], *, history: list[dict] | None, llm_loader,
+                  embed: Embed, sentences_of, settings: Settings, started: float,
+                  retrieve_s: float) -> Iterator[AnswerEvent]:
+    """Generate and check an answer over already retrieved hits."""
+    timings = {"retrieve_s": retrieve_s}
+    intent = classify_intent(question, history)
+    reason = abstain_reason(hits, settings)
+    if reason:
+        timings["first_token_s"] = timings["total_s"] = time.perf_counter() - started
+        yield AnswerEvent("answer", answer=abstained_answer(question, hits, reason, intent, timings))
+        return
+    sources = select_sources(hits, intent, settings)
+    yield AnswerEvent("status", f"Reading {len(sources)} paper{'s' * (len(sources) > 1)}…")
+    llm = llm_loader()
+    messages = build_messages(question, sources, intent, history, settings)
+    lead = prompts.LOOKUP_LEAD.format(title=sources[0].paper.title) if intent == "lookup" else ""
+    pieces = [lead] if lead else []
+    if lead:
+        timings["first_token_s"] = time.perf_counter() - started
+        yield AnswerEvent("token", lead)
+    for piece in llm.generate(messages, max_tokens=settings.answer.max_tokens,
+                              temperature=settings.answer.temperature, seed=settings.answer.seed):
+        timings.setdefault("first_token_s", time.perf_counter() - started)
+        pieces.append(piece)
+        yield AnswerEvent("token", piece)
+    raw = "".join(pieces).strip()
+    tokens = {k: int(v) for k, v in (llm.last_usage or {}).items() if k.endswith("_tokens")}
+    if not lead and is_refusal(raw):
+        timings["total_s"] = time.perf_counter() - started
+        answer = abstained_answer(question, hits, "the model found no answer in the papers", intent, timings)
+        answer.tokens = tokens
+        yield AnswerEvent("answer", answer=answer)
+        return
+    source_sentences = {i: sentences_of(h.paper.paper_id) for i, h in enumerate(sources, start=1)}
+    text, citations, removed, support = finish(raw, sources, source_sentences, embed, settings)
+    timings.setdefault("first_token_s", time.perf_counter() - started)
+    timings["total_s"] = time.perf_counter() - started
+    yield AnswerEvent("answer", answer=Answer(
+        question=question, text=text, citations=citations, abstained=False, retrieved=hits,
+        sentences=support, sources=sources, removed_citations=removed, timings=timings,
+        tokens=tokens, intent=intent))
+
+
+def abstained_answer(question: str, hits: list[Hit], reason: str, intent: str,
+                     timings: dict[str, float]) -> Answer:
+    """The fixed cannot-answer reply, pointing at the closest papers (never an invented answer)."""
+    closest = "; ".join(f'"{h.paper.title}"' for h in hits[:3])
+    text = prompts.ABSTAIN.format(reason=reason) + (f" Closest: {closest}." if closest else "")
+    return Answer(question=question, text=text, citations=[], abstained=True, retrieved=hits,
+                  sources=[], timings=timings, intent=intent, abstain_reason=reason)

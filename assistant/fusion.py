@@ -1,0 +1,64 @@
+"""Pure ranking arithmetic: chunk-to-paper aggregation and rank fusion."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+
+def best_per_paper(scored_chunks: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """A paper's score is its best chunk's score.
+
+    >>> best_per_paper([("a", 0.2), ("b", 0.5), ("a", 0.7)])
+    {'a': 0.7, 'b': 0.5}
+    """
+    best: dict[str, float] = {}
+    for paper_id, score in scored_chunks:
+        if score > best.get(paper_id, -math.inf):
+            best[paper_id] = score
+    return best
+
+
+def ranking(scores: Mapping[str, float]) -> list[str]:
+    """Ids by descending score, ties broken by id so results are deterministic."""
+    return sorted(scores, key=lambda pid: (-scores[pid], pid))
+
+
+def weighted_rrf(rankings: list[list[str]], weights: list[float], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion with one weight per ranking.
+
+    >>> r = weighted_rrf([["a", "b"], ["b", "c"]], [1.0, 1.0], k=0)
+    >>> ranking(r)
+    ['b', 'a', 'c']
+    """
+    fused: dict[str, float] = {}
+    for ranked, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranked, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+def normalized(scores: Mapping[str, float]) -> dict[str, float]:
+    """Scale scores to [0, 1] by the top score and the candidate floor (min-max).
+
+    >>> normalized({"a": 4.0, "b": 2.0, "c": 0.0})
+    {'a': 1.0, 'b': 0.5, 'c': 0.0}
+    """
+    if not scores:
+        return {}
+    hi, lo = max(scores.values()), min(scores.values())
+    span = hi - lo
+    return {pid: (s - lo) / span if span > 0 else 1.0 for pid, s in scores.items()}
+
+
+def weighted_score_fusion(dense: Mapping[str, float], lexical: Mapping[str, float],
+                          dense_weight: float, lexical_weight: float) -> dict[str, float]:
+    """Convex mix of min-max normalised scores; a paper missing from one list gets 0 there.
+
+    Unlike RRF this keeps score gaps: a dense hit far ahead of the rest stays ahead even when
+    keyword matching disagrees, which is what paraphrased lookups need.
+    """
+    nd, nl = normalized(dense), normalized(lexical)
+    total = dense_weight + lexical_weight
+    return {pid: (dense_weight * nd.get(pid, 0.0) + lexical_weight * nl.get(pid, 0.0)) / total
+            for pid in set(nd) | set(nl)}

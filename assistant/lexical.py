@@ -1,0 +1,97 @@
+"""BM25 over the same chunks as the vector store, persisted beside it and rebuilt when the store changes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.text import word_tokens
+
+# a short list: abstracts are dense prose, and over-aggressive stopping hurts "how"/"why" questions less
+_STOPWORDS = frozenset("""a an and are as at be by for from has have in is it its of on or that the
+this to was were which with we our their these those can into than then there also such been using
+used use via what whats how does do did paper papers study work where who they them about""".split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+    return Stemmer.Stemmer("english")
+
+
+def analyze(text: str) -> list[str]:
+    """Lowercase word tokens, stopwords dropped, Snowball-stemmed."""
+    return _stemmer().stemWords([t for t in word_tokens(text) if t not in _STOPWORDS])
+
+
+@dataclass
+class LexicalIndex:
+    """A BM25 index whose document i is chunk `chunk_ids[i]` of paper `paper_ids[i]`."""
+
+    bm25: object
+    chunk_ids: list[str]
+    paper_ids: list[str]
+    fingerprint: str
+
+    @classmethod
+    def build(cls, chunk_ids: list[str], paper_ids: list[str], texts: list[str],
+              fingerprint: str, k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+        import bm25s
+        bm25 = bm25s.BM25(k1=k1, b=b)
+        corpus = [analyze(t) or ["_empty_"] for t in texts]
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(bm25, list(chunk_ids), list(paper_ids), fingerprint)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros when nothing matches)."""
+        tokens = [t for t in analyze(query) if t in self._vocab()]
+        if not tokens or not self.chunk_ids:
+            return np.zeros(len(self.chunk_ids), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+
+    def top(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, str, float]]:
+        """Best `n` (chunk_id, paper_id, score) with score > 0, optionally only papers in `allowed`."""
+        scores = self.scores(query)
+        if allowed is not None:
+            mask = np.fromiter((pid in allowed for pid in self.paper_ids), bool, len(self.paper_ids))
+            scores = np.where(mask, scores, 0.0)
+        n = min(n, int((scores > 0).sum()))
+        if n == 0:
+            return []
+        idx = np.argpartition(-scores, n - 1)[:n]
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        return [(self.chunk_ids[i], self.paper_ids[i], float(scores[i])) for i in idx]
+
+    def _vocab(self) -> dict:
+        return getattr(self.bm25, "vocab_dict", None) or {}
+
+    def save(self, directory: Path) -> None:
+        """Write to a temp folder and swap it in, so a crash never leaves half an index."""
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        self.bm25.save(str(tmp / "bm25"))
+        (tmp / "meta.json").write_text(json.dumps(
+            {"fingerprint": self.fingerprint, "chunk_ids": self.chunk_ids, "paper_ids": self.paper_ids}))
+        shutil.rmtree(directory, ignore_errors=True)
+        tmp.rename(directory)
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex | None":
+        """The saved index, or None when there is none or it cannot be read."""
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            return None
+        import bm25s
+        try:
+            meta = json.loads(meta_path.read_text())
+            bm25 = bm25s.BM25.load(str(directory / "bm25"))
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(bm25, meta["chunk_ids"], meta["paper_ids"], meta["fingerprint"])

@@ -1,0 +1,301 @@
+"""The vector store: a Chroma collection written and queried through llama-index; no Chroma or
+llama-index type leaves this module.
+
+Layout of one collection (named after the embedder and chunking settings):
+- `window` chunks: a few overlapping sentences of an abstract (with the title),
+- `abstract` chunks: the whole paper, whose metadata also holds the paper record and its content
+  hash; written last, so a paper counts as stored only when everything else of it is there,
+- a sibling `<name>__sent` collection with one vector per abstract sentence, for evidence
+  selection and support scoring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import StoreError
+from assistant.text import split_sentences
+from assistant.types import Chunk, Paper
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class DenseMatch:
+    chunk_id: str
+    paper_id: str
+    kind: str
+    text: str
+    score: float  # cosine similarity
+
+
+@dataclass
+class Filters:
+    """Metadata filters; None means unbounded."""
+
+    date_from: str | None = None  # ISO date or year
+    date_to: str | None = None
+    sources: list[str] | None = None
+    min_authors: int | None = None
+    max_authors: int | None = None
+
+    def is_empty(self) -> bool:
+        return all(v in (None, [], "") for v in vars(self).values())
+
+    def accepts(self, paper: Paper) -> bool:
+        """Python-side check, used for the lexical side and for papers without the field."""
+        num = _date_num(paper.date)
+        if self.date_from and (num is None or num < _date_num(self.date_from, end=False)):
+            return False
+        if self.date_to and (num is None or num > _date_num(self.date_to, end=True)):
+            return False
+        if self.sources and not any(s in (paper.source or "") for s in self.sources):
+            return False
+        if self.min_authors is not None and (paper.n_authors or 0) < self.min_authors:
+            return False
+        if self.max_authors is not None and (paper.n_authors is None or paper.n_authors > self.max_authors):
+            return False
+        return True
+
+
+def _date_num(date: str | None, end: bool = False) -> int | None:
+    """'2023-07-26' -> 20230726; a bare year or month is widened to its first (or last) day."""
+    if not date:
+        return None
+    digits = re.sub(r"\D", "", date)[:8]
+    if len(digits) < 4:
+        return None
+    pad = "1231" if end else "0101"
+    digits = digits + (pad[len(digits) - 4:] if len(digits) < 8 else "")
+    if len(digits) == 6:
+        digits += "31" if end else "01"
+    return int(digits[:8])
+
+
+def collection_name(embedder_name: str, window: int, stride: int) -> str:
+    """Name the collection after the embedder and chunking, so vectors of two models never mix."""
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", Path(embedder_name).name).strip("-").lower()[:40]
+    return f"papers-{slug}-w{window}s{stride}-v{SCHEMA_VERSION}"
+
+
+def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if v is not None and v != ""}
+
+
+class PaperStore:
+    """Persistent chunks and paper records for one embedder + chunking configuration."""
+
+    def __init__(self, settings: Settings, embedder_name: str, dim: int):
+        self.settings = settings
+        self.embedder_name = embedder_name
+        self.dim = dim
+        self.name = collection_name(embedder_name, settings.retrieval.window_sentences,
+                                     settings.retrieval.window_stride)
+        self._client = self._open_client()
+        meta = {"embedder": embedder_name, "dim": dim, "hnsw:space": "cosine",
+                "window_sentences": settings.retrieval.window_sentences,
+                "window_stride": settings.retrieval.window_stride, "schema": SCHEMA_VERSION}
+        try:
+            self._chunks = self._client.get_or_create_collection(self.name, metadata=meta,
+                                                                 embedding_function=None)
+            self._sentences = self._client.get_or_create_collection(
+                self.name + "__sent", metadata=meta, embedding_function=None)
+        except Exception as exc:  # chromadb raises many types; all mean "store unusable"
+            raise StoreError(f"cannot open collection {self.name} at {self.location}: {exc}") from exc
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+        self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+        self._papers: dict[str, Paper] | None = None
+        self._sentence_cache: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    # -- opening ---------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.chroma_dir)
+
+    def _open_client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+        try:
+            if self.settings.chroma_url:
+                url = urlparse(self.settings.chroma_url)
+                client = chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
+                                             ssl=url.scheme == "https", settings=chroma_settings)
+                client.heartbeat()
+                return client
+            self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+        except Exception as exc:
+            raise StoreError(f"cannot open the Chroma store at {self.location}: {exc}",
+                             hint="is the Chroma server running?" if self.settings.chroma_url else None) from exc
+
+    def drop(self) -> None:
+        """Delete this configuration's collections (for --rebuild)."""
+        for name in (self.name, self.name + "__sent"):
+            try:
+                self._client.delete_collection(name)
+            except Exception:  # missing collection: nothing to drop
+                pass
+        self.__init__(self.settings, self.embedder_name, self.dim)
+
+    # -- papers ------------------------------------------------------------------------------
+    def papers(self) -> dict[str, Paper]:
+        """All completely stored papers by id (cached until the next write)."""
+        if self._papers is None:
+            got = self._chunks.get(where={"kind": "abstract"}, include=["metadatas"])
+            self._papers = {}
+            for meta in got["metadatas"] or []:
+                paper = Paper.from_dict(json.loads(meta["paper_json"]))
+                self._papers[paper.paper_id] = paper
+        return self._papers
+
+    def stored_hashes(self) -> dict[str, str]:
+        return {pid: p.content_hash for pid, p in self.papers().items()}
+
+    def fingerprint(self) -> str:
+        """Changes whenever any paper is added, changed or removed."""
+        items = sorted(self.stored_hashes().items())
+        return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+
+    def count_chunks(self) -> int:
+        return self._chunks.count()
+
+    # -- writing -------------------------------------------------------------------------------
+    def delete_papers(self, paper_ids: list[str]) -> None:
+        """Remove every chunk and sentence of these papers (also half-written ones)."""
+        for start in range(0, len(paper_ids), 500):
+            batch = paper_ids[start:start + 500]
+            where = {"paper_id": {"$in": batch}}
+            self._chunks.delete(where=where)
+            self._sentences.delete(where=where)
+        self._papers = None
+        for pid in paper_ids:
+            self._sentence_cache.pop(pid, None)
+
+    def write(self, papers: list[Paper], chunks: list[Chunk], chunk_vectors: np.ndarray,
+              sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray) -> None:
+        """Write a batch: sentences, then windows, then the whole-abstract records last.
+
+        `sentences` are (paper_id, index, text). Callers delete the papers' old rows first, so
+        a rerun after a crash rewrites a paper instead of duplicating it.
+        """
+        by_id = {p.paper_id: p for p in papers}
+        if sentences:
+            self._sentences.add(
+                ids=[f"{pid}#s{i}" for pid, i, _ in sentences],
+                documents=[t for _, _, t in sentences],
+                metadatas=[{"paper_id": pid, "i": i} for pid, i, _ in sentences],
+                embeddings=sentence_vectors.tolist())
+        order = [i for i, c in enumerate(chunks) if c.kind == "window"] + \
+                [i for i, c in enumerate(chunks) if c.kind == "abstract"]
+        windows = [i for i in order if chunks[i].kind == "window"]
+        records = [i for i in order if chunks[i].kind == "abstract"]
+        for group in (windows, records):
+            if group:
+                self._vector_store.add([self._node(chunks[i], by_id[chunks[i].paper_id], chunk_vectors[i])
+                                        for i in group])
+        self._papers = None
+
+    @staticmethod
+    def _node(chunk: Chunk, paper: Paper, vector: np.ndarray):
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        meta = _clean_meta({
+            "paper_id": paper.paper_id, "kind": chunk.kind, "position": chunk.position,
+            "title": paper.title, "date_num": _date_num(paper.date), "year": paper.year,
+            "n_authors": paper.n_authors, "source": paper.source,
+            "content_hash": paper.content_hash,
+            "paper_json": json.dumps(paper.to_dict()) if chunk.kind == "abstract" else None,
+        })
+        node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, embedding=vector.tolist(),
+                        excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
+        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=paper.paper_id)
+        return node
+
+    # -- reading -------------------------------------------------------------------------------
+    def all_chunk_texts(self) -> tuple[list[str], list[str], list[str]]:
+        """(chunk_ids, paper_ids, texts) of every chunk, for the lexical index."""
+        got = self._chunks.get(include=["documents", "metadatas"])
+        ids, pids, texts = [], [], []
+        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            ids.append(cid)
+            pids.append(meta["paper_id"])
+            texts.append(doc or "")
+        return ids, pids, texts
+
+    def dense_query(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[DenseMatch]:
+        """Nearest chunks by cosine similarity, through llama-index's Chroma vector store."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+        total = self._chunks.count()
+        if total == 0:
+            return []
+        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(n, total),
+                                 filters=self._to_filters(filters))
+        result = self._vector_store.query(query)
+        out = []
+        for node, sim in zip(result.nodes, result.similarities or []):
+            meta = node.metadata
+            # llama-index reports exp(-cosine distance); turn it back into cosine similarity
+            cosine = 1.0 + math.log(max(sim, 1e-12))
+            out.append(DenseMatch(node.node_id, meta["paper_id"], meta.get("kind", "window"),
+                                  node.get_content(), cosine))
+        return out
+
+    @staticmethod
+    def _to_filters(filters: Filters | None):
+        if filters is None or filters.is_empty():
+            return None
+        from llama_index.core.vector_stores.types import (FilterCondition, FilterOperator,
+                                                          MetadataFilter, MetadataFilters)
+        conds = []
+        if filters.date_from:
+            conds.append(MetadataFilter(key="date_num", value=_date_num(filters.date_from), operator=FilterOperator.GTE))
+        if filters.date_to:
+            conds.append(MetadataFilter(key="date_num", value=_date_num(filters.date_to, end=True), operator=FilterOperator.LTE))
+        if filters.min_authors is not None:
+            conds.append(MetadataFilter(key="n_authors", value=filters.min_authors, operator=FilterOperator.GTE))
+        if filters.max_authors is not None:
+            conds.append(MetadataFilter(key="n_authors", value=filters.max_authors, operator=FilterOperator.LTE))
+        if filters.sources:
+            conds.append(MetadataFilter(key="source", value=list(filters.sources), operator=FilterOperator.IN))
+        return MetadataFilters(filters=conds, condition=FilterCondition.AND) if conds else None
+
+    def sentences_of(self, paper_ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Each paper's abstract sentences and their vectors (cached per process)."""
+        missing = [pid for pid in paper_ids if pid not in self._sentence_cache]
+        if missing:
+            got = self._sentences.get(where={"paper_id": {"$in": missing}},
+                                      include=["documents", "metadatas", "embeddings"])
+            rows: dict[str, list[tuple[int, str, Any]]] = {pid: [] for pid in missing}
+            for doc, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"]):
+                rows[meta["paper_id"]].append((meta["i"], doc, vec))
+            for pid, items in rows.items():
+                items.sort(key=lambda r: r[0])
+                vecs = np.asarray([r[2] for r in items], dtype=np.float32).reshape(len(items), self.dim)
+                self._sentence_cache[pid] = ([r[1] for r in items], vecs)
+        return {pid: self._sentence_cache[pid] for pid in paper_ids}
+
+    def known_sentence_vectors(self) -> dict[str, np.ndarray]:
+        """Sentence text -> stored vector, for every paper whose sentences were loaded."""
+        out = {}
+        for sentences, vecs in self._sentence_cache.values():
+            out.update(zip(sentences, vecs))
+        return out
+
+    def size_bytes(self) -> int | None:
+        if self.settings.chroma_url:
+            return None
+        return sum(f.stat().st_size for f in Path(self.settings.chroma_dir).rglob("*") if f.is_file())
+
+
+def paper_sentences(paper: Paper) -> list[str]:
+    return split_sentences(paper.abstract)
