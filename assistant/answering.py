@@ -60,9 +60,12 @@ def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
     """Decide before generating: weak retrieval evidence means the papers do not cover it."""
     if not hits:
         return "no paper matched"
-    best = max((h.dense_score or 0.0) for h in hits[:3])
-    if best < settings.answer.abstain_threshold:
-        return f"best match similarity {best:.2f} is below {settings.answer.abstain_threshold:.2f}"
+    # both signals weak: no passage is close in meaning and none shares the question's rare words
+    dense = max((h.dense_score or 0.0) for h in hits[:3])
+    lexical = max((h.lexical_score or 0.0) for h in hits[:3])
+    a = settings.answer
+    if dense < a.abstain_dense and lexical < a.abstain_lexical:
+        return f"closest match: similarity {dense:.2f}, keyword score {lexical:.1f}"
     return None
 
 

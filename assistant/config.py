@@ -66,7 +66,8 @@ class AnswerSettings(BaseModel):
     max_tokens: int = 220
     temperature: float = 0.0
     seed: int = 0
-    abstain_threshold: float = 0.30
+    abstain_dense: float = 0.45
+    abstain_lexical: float = 10.0
     support_threshold: float = 0.55
     rewrite_followups: bool = True
 

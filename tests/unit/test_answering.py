@@ -1,0 +1,90 @@
+"""Answering steps on crafted inputs: intent, source choice, abstention, citation repair."""
+
+import hashlib
+
+import numpy as np
+
+from assistant import prompts
+from assistant.answering import (abstain_reason, build_messages, classify_intent, finish,
+                                 is_refusal, select_sources)
+from assistant.config import Settings
+from assistant.types import Hit, Paper
+
+
+def bag_of_words(texts):
+    """A real (if crude) embedder: hashed word counts."""
+    out = np.zeros((len(texts), 256), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            word = word.strip(".,[]()")
+            out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % 256] += 1
+    return out
+
+
+def hit(n, title, abstract, score=1.0, dense=0.7, lexical=12.0):
+    paper = Paper(f"p{n}", title, abstract)
+    return Hit(paper, score, n, evidence=[abstract], dense_score=dense, lexical_score=lexical)
+
+
+SOURCES = [hit(1, "Grokking theory", "We observe four learning phases: comprehension, grokking, memorization and confusion."),
+           hit(2, "NoProp", "Each layer independently learns to denoise a noisy target.", score=0.8)]
+
+
+def test_intent_of_typical_questions():
+    assert classify_intent("what's the paper where each layer denoises on its own?") == "lookup"
+    assert classify_intent("Compare GLU variants with polynomial networks") == "compare"
+    assert classify_intent("Which papers study hypergraph neural networks?") == "topic"
+    assert classify_intent("What BLEU score did the model reach?") == "fact"
+    assert classify_intent("and the dataset?", [{"role": "user", "content": "x"}]) == "fact"
+
+
+def test_sources_drop_papers_far_below_the_best():
+    hits = [hit(1, "a", "x", score=1.0), hit(2, "b", "y", score=0.9), hit(3, "c", "z", score=0.2)]
+    chosen = select_sources(hits, "fact", Settings())
+    assert [h.paper.paper_id for h in chosen] == ["p1", "p2"]
+    assert len(select_sources(hits, "lookup", Settings())) == 1
+
+
+def test_abstains_when_nothing_is_close():
+    settings = Settings()
+    weak = [hit(1, "a", "x", dense=0.2, lexical=2.0)]
+    assert abstain_reason(weak, settings) is not None
+    assert abstain_reason([], settings) == "no paper matched"
+    assert abstain_reason(SOURCES, settings) is None
+
+
+def test_keyword_match_keeps_a_question_answerable():
+    strong_lexical = [hit(1, "a", "x", dense=0.3, lexical=30.0)]
+    assert abstain_reason(strong_lexical, Settings()) is None
+
+
+def test_prompt_puts_sources_first_and_instruction_last():
+    messages = build_messages("Which phases?", SOURCES, "fact", None, Settings())
+    user = messages[1]["content"]
+    assert messages[0]["content"] == prompts.SYSTEM
+    assert user.index("[1] Grokking theory") < user.index("Question: Which phases?")
+    assert user.rstrip().endswith(prompts.INSTRUCTIONS["fact"])
+
+
+def test_refusals_are_recognised():
+    assert is_refusal(prompts.CANNOT_ANSWER)
+    assert is_refusal("The sources do not mention the learning rate.")
+    assert not is_refusal("Four phases were observed [1].")
+
+
+def test_invented_citation_is_removed_and_uncited_claim_gets_its_source():
+    sentences = {1: [SOURCES[0].evidence[0]], 2: [SOURCES[1].evidence[0]]}
+    raw = "They observe comprehension, grokking, memorization and confusion phases [7]."
+    text, citations, removed, support = finish(raw, SOURCES, sentences, bag_of_words, Settings())
+    assert removed == ["[7]: no such source"]
+    assert [c.paper_id for c in citations] == ["p1"]
+    assert text.endswith("[1]")
+    assert support[0].label in ("supported", "weak")
+
+
+def test_every_citation_maps_to_a_given_source():
+    sentences = {1: [SOURCES[0].evidence[0]], 2: [SOURCES[1].evidence[0]]}
+    raw = "Layers denoise a noisy target [2][3]. Phases exist [1-4]."
+    _, citations, removed, _ = finish(raw, SOURCES, sentences, bag_of_words, Settings())
+    assert {c.paper_id for c in citations} <= {"p1", "p2"}
+    assert any("[3]" in r for r in removed)
