@@ -15,7 +15,7 @@ import numpy as np
 from assistant import prompts
 from assistant.citations import split_answer_sentences, validate_citations
 from assistant.config import Settings
-from assistant.support import best_source_for, score_support
+from assistant.support import best_source_for, numbers_supported, score_support
 from assistant.text import normalize_key
 from assistant.types import Answer, AnswerEvent, Citation, Hit, SentenceSupport
 
@@ -23,7 +23,8 @@ Embed = Callable[[list[str]], np.ndarray]
 
 _LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|what'?s it called|"
                      r"\bpaper (where|that|which|on|about)\b|\bname of\b|\bremember\b", re.I)
-_COMPARE = re.compile(r"\bcompar|\bdiffer|\bversus\b|\bvs\.?\b|\bcontrast\b|\bboth\b", re.I)
+_COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow does .{3,80} (compare|differ)|\bdifference(s)? between\b|"
+                      r"\bversus\b|\bvs\.?\s", re.I)
 _TOPIC = re.compile(r"\bwhich (papers|works|studies)\b|\bwhat (work|papers|research|studies)\b|"
                     r"\bpapers (on|about|that)\b|\bany (papers|work)\b|\blist\b|\boverview\b", re.I)
 _REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover)|"
@@ -140,12 +141,32 @@ def answer_stream(question: str, hits: list[Hit], *, history: list[dict] | None,
         return
     source_sentences = {i: sentences_of(h.paper.paper_id) for i, h in enumerate(sources, start=1)}
     text, citations, removed, support = finish(raw, sources, source_sentences, embed, settings)
+    invented = unsupported_claim(support, source_sentences, intent)
+    if invented:
+        timings["total_s"] = time.perf_counter() - started
+        answer = abstained_answer(question, hits, invented, intent, timings)
+        answer.tokens, answer.removed_citations = tokens, removed
+        yield AnswerEvent("answer", answer=answer)
+        return
     timings.setdefault("first_token_s", time.perf_counter() - started)
     timings["total_s"] = time.perf_counter() - started
     yield AnswerEvent("answer", answer=Answer(
         question=question, text=text, citations=citations, abstained=False, retrieved=hits,
         sentences=support, sources=sources, removed_citations=removed, timings=timings,
         tokens=tokens, intent=intent))
+
+
+def unsupported_claim(support: list[SentenceSupport], source_sentences: dict[int, list[str]],
+                      intent: str) -> str | None:
+    """Why the generated answer cannot be shown, if it cannot: it states numbers that no source
+    contains (the typical invented hyperparameter or score), or nothing in it is supported."""
+    everything = [s for sentences in source_sentences.values() for s in sentences]
+    for sentence in support:
+        if not numbers_supported(sentence.text, everything):
+            return "the model's answer gave numbers that are not in the papers"
+    if intent == "fact" and support and all(s.label != "supported" for s in support):
+        return "no sentence of the model's answer is supported by the papers"
+    return None
 
 
 def abstained_answer(question: str, hits: list[Hit], reason: str, intent: str,

@@ -22,16 +22,16 @@ ANSWER = """Sources:
 
 CONTEXT = "Earlier in this chat the user asked: {previous}\n"
 
+# No "say you cannot answer" option here: a 1.5B model takes it far too often (it refused
+# 70% of answerable dev questions). Abstention is decided by the pipeline instead, from
+# retrieval evidence before generating and from support checks after.
 INSTRUCTIONS = {
     "fact": ("Answer in 1-3 short sentences, copying names and numbers exactly as the sources write "
-             "them. End every sentence with the number of its source in brackets, like [1]. If the "
-             f"sources do not contain the answer, reply exactly: {CANNOT_ANSWER}"),
+             "them. End every sentence with the number of its source in brackets, like [1]."),
     "topic": ("List the sources that address the question, one sentence each saying what the paper "
-              "does, ending with its number in brackets, like [2]. Skip sources that are off-topic. "
-              f"If none address it, reply exactly: {CANNOT_ANSWER}"),
+              "does, ending with its number in brackets, like [2]. Skip sources that are off-topic."),
     "compare": ("Compare the papers in 2-4 sentences: what each does and how they differ. End every "
-                "sentence with the numbers of its sources in brackets, like [1] or [1][2]. If the "
-                f"sources do not cover them, reply exactly: {CANNOT_ANSWER}"),
+                "sentence with the numbers of its sources in brackets, like [1] or [1][2]."),
     "lookup": ("In one or two sentences, explain what source [1] does that matches the description. "
                "End each sentence with [1]."),
 }

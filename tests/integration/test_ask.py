@@ -1,0 +1,83 @@
+"""The answer pipeline end to end with a real store, real MiniLM and the real tiny SmolLM2 GGUF."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ingest
+from assistant.config import load_settings
+from assistant.models import REGISTRY, is_present
+from assistant.pipeline import Assistant
+
+pytestmark = pytest.mark.slow
+MODELS_DIR = load_settings().models_dir
+NEEDED = ("all-MiniLM-L6-v2", "smollm2-135m-instruct")
+if not all(is_present(REGISTRY[n], MODELS_DIR) for n in NEEDED):
+    pytest.skip("test models missing: run python -m assistant models fetch --test", allow_module_level=True)
+
+TITLES = ("Towards Understanding Grokking", "NoProp", "Mission: Impossible Language Models",
+          "Overcoming catastrophic forgetting", "PLATO-2")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    papers = [p for p in ingest.read_paths(None).papers if p.title.startswith(TITLES)]
+    path = tmp_path_factory.mktemp("corpus") / "papers.jsonl"
+    path.write_text("".join(json.dumps({"title": p.title, "abstract": p.abstract}) + "\n" for p in papers))
+    return path
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus, tmp_path_factory) -> Assistant:
+    settings = load_settings(data_dir=str(tmp_path_factory.mktemp("data")), models_dir=str(MODELS_DIR),
+                             models={"llm": "smollm2-135m-instruct", "n_threads": 1},
+                             answer={"max_tokens": 48})
+    a = Assistant(settings)
+    a.ingest(ingest.read_paths([corpus]))
+    return a
+
+
+def test_answer_streams_and_cites_only_retrieved_papers(assistant):
+    events = list(assistant.ask_stream("What four learning phases were observed in grokking?"))
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "status" and kinds[-1] == "answer"
+    answer = events[-1].answer
+    retrieved = {h.paper.paper_id for h in answer.retrieved}
+    assert answer.retrieved[0].paper.title.startswith("Towards Understanding Grokking")
+    assert all(c.paper_id in retrieved for c in answer.citations)
+    if not answer.abstained:
+        assert "token" in kinds
+        assert answer.timings["first_token_s"] <= answer.timings["total_s"]
+        assert len(answer.sentences) >= 1
+
+
+def test_lookup_names_the_retrieved_paper(assistant):
+    answer = assistant.ask("which paper trains each layer on its own to denoise a noisy target, "
+                           "without back-propagation?")
+    assert not answer.abstained
+    assert "NoProp" in answer.text
+    assert answer.citations[0].title.startswith("NoProp")
+
+
+def test_off_topic_question_abstains_without_citations(assistant):
+    answer = assistant.ask("Which recipes use saffron and how long should paella rest?")
+    assert answer.abstained
+    assert answer.citations == []
+    assert "do not cover" in answer.text
+
+
+def test_ask_json_has_the_documented_keys(assistant, tmp_path):
+    env = {"ASSISTANT_DATA_DIR": str(assistant.settings.data_dir), "ASSISTANT_MODELS_DIR": str(MODELS_DIR),
+           "ASSISTANT_MODELS__LLM": "smollm2-135m-instruct", "ASSISTANT_MODELS__N_THREADS": "1",
+           "ASSISTANT_ANSWER__MAX_TOKENS": "32", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "What is NoProp?", "--json"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    for key in ("answer", "citations", "abstained", "retrieved", "timings"):
+        assert key in data
+    assert set(data["timings"]) >= {"retrieve_s", "first_token_s", "total_s"}
+    assert all(set(c) >= {"n", "paper_id", "title"} for c in data["citations"])
