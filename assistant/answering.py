@@ -169,6 +169,16 @@ def unsupported_claim(support: list[SentenceSupport], source_sentences: dict[int
     return None
 
 
+def rewrite_followup(question: str, history: list[dict], llm, settings: Settings) -> str:
+    """A standalone version of a follow-up question, written by the LLM from the chat."""
+    turns = "\n".join(f"{m['role']}: {m['content'][:400]}" for m in history[-4:])
+    prompt = prompts.REWRITE.format(history=turns, question=question)
+    text = "".join(llm.generate([{"role": "user", "content": prompt}], max_tokens=48,
+                                temperature=0.0, seed=settings.answer.seed)).strip()
+    line = text.splitlines()[0].strip() if text else ""
+    return line if 8 <= len(line) <= 300 else question
+
+
 def abstained_answer(question: str, hits: list[Hit], reason: str, intent: str,
                      timings: dict[str, float]) -> Answer:
     """The fixed cannot-answer reply, pointing at the closest papers (never an invented answer)."""

@@ -69,7 +69,8 @@ class AnswerSettings(BaseModel):
     abstain_dense: float = 0.45
     abstain_lexical: float = 10.0
     support_threshold: float = 0.55
-    rewrite_followups: bool = True
+    # off by default: one more LLM call (~3 s on CPU) for follow-ups; retrieval is history-aware anyway
+    rewrite_followups: bool = False
 
 
 class Settings(BaseSettings):

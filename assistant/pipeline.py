@@ -87,12 +87,19 @@ class Assistant:
         from assistant.answering import answer_stream
         started = time.perf_counter()
         yield AnswerEvent("status", "Searching the papers…")
-        hits = self.search(question, k=k or max(10, self.settings.retrieval.k), history=history,
-                           filters=filters)
+        standalone = None
+        if history and self.settings.answer.rewrite_followups:
+            from assistant.answering import rewrite_followup
+            standalone = rewrite_followup(question, history, self.llm, self.settings)
+        hits = self.search(standalone or question, k=k or max(10, self.settings.retrieval.k),
+                           history=history, filters=filters)
         retrieve_s = time.perf_counter() - started
-        yield from answer_stream(question, hits, history=history, llm_loader=lambda: self.llm,
-                                 embed=self._embed_cached, sentences_of=self._sentences_of,
-                                 settings=self.settings, started=started, retrieve_s=retrieve_s)
+        for event in answer_stream(question, hits, history=history, llm_loader=lambda: self.llm,
+                                   embed=self._embed_cached, sentences_of=self._sentences_of,
+                                   settings=self.settings, started=started, retrieve_s=retrieve_s):
+            if event.answer is not None:
+                event.answer.standalone_query = standalone
+            yield event
 
     def ask(self, question: str, *, history: list[dict] | None = None,
             filters: Filters | None = None, k: int | None = None) -> Answer:
