@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -32,6 +33,10 @@ _UNITS = {"%": "%", "percent": "%", "billion": "b", "million": "m", "thousand": 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 _WORD = re.compile(r"[a-z]+")
+# scientific notation ("1e-8", "3.5E+4"): how hyperparameters are usually written
+_SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[eE][-+]?\d+)(?!\w|\.\d)")
+# magnitudes are compared as plain numbers, so "242k" matches "242,000" and "3B" "3 billion"
+_SCALE = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 
 
 class SourceMatch(NamedTuple):
@@ -137,14 +142,29 @@ def extract_numbers(text: str, spelled: bool = False) -> list[tuple[str, str]]:
     """(value, unit) pairs for the numbers a text states; `spelled` also reads "three" as 3.
 
     >>> extract_numbers("From 1,000 to 13.60 (2x), 175 billion or 7B, not GPT-4 or T5.")
-    [('1000', ''), ('13.6', ''), ('2', 'x'), ('175', 'b'), ('7', 'b')]
+    [('1000', ''), ('13.6', ''), ('2', 'x'), ('175000000000', ''), ('7000000000', '')]
+    >>> extract_numbers("lr 1e-4 on 242k pairs")
+    [('242000', ''), ('0.0001', '')]
     """
     text = unicodedata.normalize("NFKC", text)
-    pairs = [(_canonical(m.group(1)), _unit(m.group(2) or m.group(3) or ""))
-             for m in _NUMBER.finditer(text)]
+    pairs = [_scaled(_canonical(m.group(1)), _unit(m.group(2) or m.group(3) or ""))
+             for m in _NUMBER.finditer(_SCIENTIFIC.sub(" ", text))]
+    pairs += [(_plain(Decimal(m.group(1))), "") for m in _SCIENTIFIC.finditer(text)]
     if spelled:
         pairs += [(_NUMBER_WORDS[w], "") for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS]
     return pairs
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return (text.rstrip("0").rstrip(".") or "0") if "." in text else text
+
+
+def _scaled(value: str, unit: str) -> tuple[str, str]:
+    """("242", "k") -> ("242000", ""); other units are kept."""
+    if unit not in _SCALE:
+        return value, unit
+    return _plain(Decimal(value) * _SCALE[unit]), ""
 
 
 def _canonical(number: str) -> str:

@@ -127,6 +127,7 @@ class Answer:
     standalone_query: str | None = None
     intent: str | None = None
     abstain_reason: str | None = None
+    draft: str | None = None  # the model's own text when the pipeline withheld it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +136,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason,
+            "draft": self.draft,
             "retrieved": [h.brief() for h in self.retrieved],
             "support": [s.to_dict() for s in self.sentences],
             "removed_citations": self.removed_citations,

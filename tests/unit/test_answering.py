@@ -88,3 +88,9 @@ def test_every_citation_maps_to_a_given_source():
     _, citations, removed, _ = finish(raw, SOURCES, sentences, bag_of_words, Settings())
     assert {c.paper_id for c in citations} <= {"p1", "p2"}
     assert any("[3]" in r for r in removed)
+
+
+def test_bare_descriptions_are_lookups_but_questions_are_not():
+    assert classify_intent("long-document transformer whose sparse attention mixes local and global tokens") == "lookup"
+    assert classify_intent("model that caches keys/values of its past states and retrieves them at test time") == "lookup"
+    assert classify_intent("In the procedural pretraining work, what happened to needle retrieval?") == "fact"
