@@ -76,6 +76,20 @@ def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
     return None
 
 
+def focus_evidence(hits: list[Hit], question_vec: np.ndarray, sentence_vectors, n: int) -> None:
+    """Re-pick each hit's evidence by the question alone (in place).
+
+    Retrieval for a follow-up searches with the chat history too, which is right for finding
+    the paper but picks the sentences the history talks about, not the ones the new question
+    asks for ("how big is the dataset?").
+    """
+    for hit in hits:
+        sentences, vecs = sentence_vectors(hit.paper.paper_id)
+        if sentences:
+            best = sorted(np.argsort(-(vecs @ question_vec))[:n])
+            hit.evidence = [sentences[i] for i in best]
+
+
 def build_messages(question: str, sources: list[Hit], intent: str,
                    history: list[dict] | None, settings: Settings) -> list[dict]:
     n_evidence = settings.answer.evidence_sentences
@@ -132,7 +146,9 @@ def answer_stream(question: str, hits: list[Hit], *, history: list[dict] | None,
     if lead:
         timings["first_token_s"] = time.perf_counter() - started
         yield AnswerEvent("token", lead)
-    for piece in llm.generate(messages, max_tokens=settings.answer.max_tokens,
+    # a lookup's answer is the title; the explanation after it only needs a sentence or two
+    max_tokens = min(settings.answer.max_tokens, 64) if lead else settings.answer.max_tokens
+    for piece in llm.generate(messages, max_tokens=max_tokens,
                               temperature=settings.answer.temperature, seed=settings.answer.seed):
         timings.setdefault("first_token_s", time.perf_counter() - started)
         pieces.append(piece)

@@ -93,6 +93,11 @@ class Assistant:
             standalone = rewrite_followup(question, history, self.llm, self.settings)
         hits = self.search(standalone or question, k=k or max(10, self.settings.retrieval.k),
                            history=history, filters=filters)
+        if history:
+            from assistant.answering import focus_evidence
+            qvec = self.embedder.embed_queries([question])[0]
+            focus_evidence(hits[:5], qvec, lambda pid: self.store.sentences_of([pid])[pid],
+                           self.settings.answer.evidence_sentences)
         retrieve_s = time.perf_counter() - started
         for event in answer_stream(question, hits, history=history, llm_loader=lambda: self.llm,
                                    embed=self._embed_cached, sentences_of=self._sentences_of,
