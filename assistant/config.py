@@ -51,7 +51,11 @@ class RetrievalSettings(BaseModel):
     dense_candidates: int = 100
     lexical_candidates: int = 100
     dense_weight: float = 1.0
-    lexical_weight: float = 0.5
+    # tuned on dev + dev_paraphrase (benchmarks/retrieval.py): with the whole-abstract blend below,
+    # keywords can weigh more without hurting paraphrased lookups
+    lexical_weight: float = 0.8
+    # a paper's dense score = (1 - w) * best chunk + w * whole-abstract chunk
+    whole_abstract_weight: float = 0.5
     fusion: Literal["score", "rrf"] = "score"
     rrf_k: int = 60
     evidence_sentences: int = 2

@@ -19,6 +19,28 @@ def best_per_paper(scored_chunks: Iterable[tuple[str, float]]) -> dict[str, floa
     return best
 
 
+def blend_whole_and_best(matches: Iterable[tuple[str, str, float]],
+                         whole_weight: float = 0.5) -> dict[str, float]:
+    """A paper's dense score: its best chunk blended with its whole-abstract chunk.
+
+    `matches` are (paper_id, kind, cosine) with kind "abstract" for the whole-abstract chunk.
+    A window alone can match one sentence of a question by luck; a half-remembered description
+    of a paper is about the whole of it, which the whole-abstract vector carries. A paper whose
+    whole-abstract chunk is not among the candidates gets the lowest candidate score there.
+
+    >>> blend_whole_and_best([("a", "window", 0.8), ("a", "abstract", 0.4), ("b", "abstract", 0.7)])
+    {'a': 0.6, 'b': 0.7}
+    """
+    matches = list(matches)
+    if not matches:
+        return {}
+    floor = min(score for _, _, score in matches)
+    best = best_per_paper((pid, score) for pid, _, score in matches)
+    whole = best_per_paper((pid, score) for pid, kind, score in matches if kind == "abstract")
+    return {pid: round((1 - whole_weight) * b + whole_weight * whole.get(pid, floor), 9)
+            for pid, b in best.items()}
+
+
 def ranking(scores: Mapping[str, float]) -> list[str]:
     """Ids by descending score, ties broken by id so results are deterministic."""
     return sorted(scores, key=lambda pid: (-scores[pid], pid))

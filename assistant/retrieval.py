@@ -7,7 +7,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
-from assistant.fusion import best_per_paper, ranking, weighted_rrf, weighted_score_fusion
+from assistant.fusion import best_per_paper, blend_whole_and_best, ranking, weighted_rrf, weighted_score_fusion
 from assistant.lexical import LexicalIndex, analyze
 from assistant.store import Filters, PaperStore
 from assistant.types import Hit, Paper
@@ -65,7 +65,8 @@ class Retriever:
 
     def _dense_scores(self, qvec: np.ndarray, filters: Filters | None) -> dict[str, float]:
         matches = self.store.dense_query(qvec, self.settings.retrieval.dense_candidates, filters)
-        return best_per_paper((m.paper_id, m.score) for m in matches)
+        return blend_whole_and_best(((m.paper_id, m.kind, m.score) for m in matches),
+                                    self.settings.retrieval.whole_abstract_weight)
 
     def _lexical_scores(self, query: str, filters: Filters | None,
                         papers: dict[str, Paper]) -> dict[str, float]:

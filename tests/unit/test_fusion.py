@@ -1,0 +1,47 @@
+"""Ranking arithmetic: chunk-to-paper aggregation and fusion, on plain numbers."""
+
+from assistant.fusion import (best_per_paper, blend_whole_and_best, ranking, weighted_rrf,
+                              weighted_score_fusion)
+
+
+def test_a_paper_counts_once_with_its_best_chunk():
+    assert best_per_paper([("a", 0.2), ("b", 0.5), ("a", 0.7)]) == {"a": 0.7, "b": 0.5}
+
+
+def test_whole_abstract_match_beats_one_lucky_window():
+    # "a" has one window that matches well but the paper as a whole does not;
+    # "b" matches as a whole: a description of a paper should find "b"
+    matches = [("a", "window", 0.80), ("a", "abstract", 0.40),
+               ("b", "window", 0.70), ("b", "abstract", 0.68)]
+    scores = blend_whole_and_best(matches, whole_weight=0.5)
+    assert ranking(scores) == ["b", "a"]
+
+
+def test_blend_weight_zero_is_best_chunk_and_one_is_whole_abstract():
+    matches = [("a", "window", 0.9), ("a", "abstract", 0.5)]
+    assert blend_whole_and_best(matches, 0.0) == {"a": 0.9}
+    assert blend_whole_and_best(matches, 1.0) == {"a": 0.5}
+
+
+def test_missing_whole_abstract_gets_the_candidate_floor():
+    matches = [("a", "window", 0.9), ("b", "abstract", 0.3)]
+    assert blend_whole_and_best(matches, 0.5) == {"a": 0.6, "b": 0.3}
+
+
+def test_abstract_only_index_is_unchanged_by_the_blend():
+    matches = [("a", "abstract", 0.7), ("b", "abstract", 0.6)]
+    assert blend_whole_and_best(matches, 0.5) == {"a": 0.7, "b": 0.6}
+
+
+def test_no_matches_no_scores():
+    assert blend_whole_and_best([], 0.5) == {}
+
+
+def test_score_fusion_keeps_a_clear_dense_winner_ahead():
+    dense = {"a": 0.9, "b": 0.5, "c": 0.45}
+    lexical = {"b": 6.0, "c": 5.5, "a": 5.0}
+    assert ranking(weighted_score_fusion(dense, lexical, 1.0, 0.8))[0] == "a"
+
+
+def test_rrf_rewards_agreement():
+    assert ranking(weighted_rrf([["a", "b"], ["b", "c"]], [1.0, 1.0], k=0)) == ["b", "a", "c"]
