@@ -1,0 +1,120 @@
+"""Settings precedence (defaults < TOML < ASSISTANT_* env < overrides) and errors that name the bad field."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    """No ASSISTANT_* variable from the developer's shell (or the test conftest) leaks in."""
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))  # no user config.toml is picked up
+
+
+def write_toml(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_defaults():
+    s = load_settings()
+    assert s.retrieval.k == 10
+    assert s.models.embedder == "all-MiniLM-L6-v2"
+    assert s.models.n_threads == 0
+    assert s.chroma_url is None
+    assert s.chroma_dir == s.data_dir / "chroma" and s.lexical_dir == s.data_dir / "lexical"
+
+
+def test_toml_beats_defaults(tmp_path):
+    toml = write_toml(tmp_path / "a.toml", '[retrieval]\nk = 7\n[models]\nllm = "smollm2-135m-instruct"\n')
+    s = load_settings(toml)
+    assert s.retrieval.k == 7
+    assert s.models.llm == "smollm2-135m-instruct"
+    assert s.retrieval.window_sentences == 3  # untouched fields keep their defaults
+
+
+def test_env_beats_toml(tmp_path, monkeypatch):
+    toml = write_toml(tmp_path / "a.toml", "[retrieval]\nk = 7\nfusion = 'rrf'\n")
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__K", "4")
+    s = load_settings(toml)
+    assert s.retrieval.k == 4
+    assert s.retrieval.fusion == "rrf"  # the TOML still fills what the env does not set
+
+
+def test_overrides_beat_env_and_toml(tmp_path, monkeypatch):
+    toml = write_toml(tmp_path / "a.toml", "[retrieval]\nk = 7\nlexical_weight = 0.9\n")
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__K", "4")
+    monkeypatch.setenv("ASSISTANT_MODELS__LLM", "from-env")
+    s = load_settings(toml, retrieval={"k": 2}, models={"n_threads": 3})
+    assert s.retrieval.k == 2
+    assert s.retrieval.lexical_weight == 0.9
+    assert s.models.llm == "from-env"  # a nested override replaces only the keys it names
+    assert s.models.n_threads == 3
+
+
+def test_none_override_means_not_given(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", "http://127.0.0.1:9000")
+    assert load_settings(chroma_url=None).chroma_url == "http://127.0.0.1:9000"
+
+
+def test_toml_found_by_env_and_in_the_data_dir(tmp_path, monkeypatch):
+    data_dir = tmp_path / "data"
+    write_toml(data_dir / "config.toml", "[retrieval]\nk = 11\n")
+    assert load_settings().retrieval.k == 11
+    assert load_settings(data_dir=str(data_dir)).retrieval.k == 11
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(write_toml(tmp_path / "b.toml", "[retrieval]\nk = 12\n")))
+    assert load_settings().retrieval.k == 12  # $ASSISTANT_CONFIG wins over <data_dir>/config.toml
+
+
+def test_toml_sets_top_level_paths(tmp_path, monkeypatch):
+    monkeypatch.delenv("ASSISTANT_DATA_DIR")
+    toml = write_toml(tmp_path / "a.toml", f'data_dir = "{tmp_path / "elsewhere"}"\n')
+    assert load_settings(toml).data_dir == tmp_path / "elsewhere"
+
+
+@pytest.mark.parametrize("source, field", [
+    ("env", "retrieval.k"),
+    ("toml", "retrieval.k"),
+    ("override", "retrieval.k"),
+])
+def test_invalid_value_names_the_field(tmp_path, monkeypatch, source, field):
+    config = None
+    overrides = {}
+    if source == "env":
+        monkeypatch.setenv("ASSISTANT_RETRIEVAL__K", "many")
+    elif source == "toml":
+        config = write_toml(tmp_path / "bad.toml", '[retrieval]\nk = "many"\n')
+    else:
+        overrides = {"retrieval": {"k": "many"}}
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+        load_settings(config, **overrides)
+
+
+def test_invalid_choice_names_the_field():
+    with pytest.raises(ConfigError, match=r"models\.backend"):
+        load_settings(models={"backend": "gpu-please"})
+
+
+def test_missing_or_broken_toml_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write_toml(tmp_path / "broken.toml", "[retrieval\nk = 3\n"))
+
+
+def test_env_names_for_top_level_and_nested_fields(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("ASSISTANT_MODELS__EMBEDDER", "embeddinggemma-300m")
+    monkeypatch.setenv("ASSISTANT_ANSWER__REWRITE_FOLLOWUPS", "true")
+    s = load_settings()
+    assert s.models_dir == tmp_path / "models"
+    assert s.models.embedder == "embeddinggemma-300m"
+    assert s.answer.rewrite_followups is True
