@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -60,6 +60,13 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = 60
     evidence_sentences: int = 2
     history_turns: int = 2
+
+    @model_validator(mode="after")
+    def _windows_cover_every_sentence(self):
+        if not 1 <= self.window_stride <= self.window_sentences:
+            raise ValueError("window_stride must be between 1 and window_sentences, "
+                             "or some sentences would fall in no window")
+        return self
 
 
 class AnswerSettings(BaseModel):

@@ -250,8 +250,7 @@ class PaperStore:
                                   node.get_content(), cosine))
         return out
 
-    @staticmethod
-    def _to_filters(filters: Filters | None):
+    def _to_filters(self, filters: Filters | None):
         if filters is None or filters.is_empty():
             return None
         from llama_index.core.vector_stores.types import (FilterCondition, FilterOperator,
@@ -265,8 +264,10 @@ class PaperStore:
             conds.append(MetadataFilter(key="n_authors", value=filters.min_authors, operator=FilterOperator.GTE))
         if filters.max_authors is not None:
             conds.append(MetadataFilter(key="n_authors", value=filters.max_authors, operator=FilterOperator.LTE))
-        if filters.sources:
-            conds.append(MetadataFilter(key="source", value=list(filters.sources), operator=FilterOperator.IN))
+        if filters.sources:  # same rule as Filters.accepts: a given name matches paths containing it
+            stored = {p.source for p in self.papers().values() if p.source}
+            wanted = sorted(s for s in stored if any(given in s for given in filters.sources)) or [""]
+            conds.append(MetadataFilter(key="source", value=wanted, operator=FilterOperator.IN))
         return MetadataFilters(filters=conds, condition=FilterCondition.AND) if conds else None
 
     def sentences_of(self, paper_ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:

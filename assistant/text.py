@@ -10,7 +10,7 @@ _SPACE = re.compile(r"\s+")
 # abbreviations after which a period does not end a sentence
 _ABBREV = {"e.g", "i.e", "et al", "etc", "vs", "fig", "figs", "eq", "eqs", "sec", "no", "cf",
            "approx", "resp", "dr", "mr", "ms", "prof", "al", "tab", "ref", "refs", "st", "u.s"}
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
 def normalize_key(text: str) -> str:
@@ -40,8 +40,8 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        candidate = text[start:match.start()].strip()
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
+        candidate = text[start:match.end(1)].strip()  # closing quotes/brackets stay with it
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip("\"')]").rstrip(".").lower()
         if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
             continue
         sentences.append(candidate)
