@@ -57,8 +57,9 @@ def _build_chat_tab(assistant, default_k: int):
     turns = gr.State([])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
+            # no copy buttons: they would copy the message's HTML, not its text
             chatbot = gr.Chatbot(elem_id="chat", label="Chat", height=540, render_markdown=False,
-                                 sanitize_html=True, latex_delimiters=[], buttons=["copy", "copy_all"],
+                                 sanitize_html=True, latex_delimiters=[], buttons=[],
                                  feedback_options=None,
                                  placeholder="Ask a question about the indexed papers.")
             with gr.Row():

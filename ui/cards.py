@@ -13,6 +13,8 @@ from assistant.text import normalize_space, split_sentences
 from assistant.types import Answer, Hit, Paper
 from ui.render import escape, source_id
 
+_LEGEND = ('<p class="ra-legend"><mark class="ra-support">backs the answer</mark> '
+           '<mark class="ra-match">matches the question</mark></p>')
 _BADGES = {"supported": "supported", "weak": "weak support", "not cited": "not cited"}
 
 
@@ -124,7 +126,7 @@ def sources_panel(turns: Sequence[tuple[str, Answer | None]]) -> str:
             blocks.append(f'<section class="ra-turn" data-turn="{turn}">{heading}{body}</section>')
         else:
             blocks.append(f'<details class="ra-turn" data-turn="{turn}"><summary>{heading}</summary>{body}</details>')
-    return f'<div class="ra-sources">{"".join(blocks)}</div>'
+    return f'<div class="ra-sources">{_LEGEND}{"".join(blocks)}</div>'
 
 
 def search_results_html(hits: Sequence[Hit]) -> str:

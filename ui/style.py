@@ -2,6 +2,7 @@
 
 CSS = """
 #sources { max-height: 78vh; overflow-y: auto; position: sticky; top: 8px; }
+.ra-legend { font-size: .8em; margin: 0 0 6px; }
 .ra-sources .ra-for { display: block; font-weight: 600; margin: 4px 0 6px; }
 .ra-sources details > summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .ra-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;

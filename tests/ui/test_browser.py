@@ -189,6 +189,9 @@ def test_follow_up_keeps_the_conversation_and_new_chat_clears_it(page):
     _ask(page, "What does that paper use instead of back-propagation?")
     assert page.locator("#chat .ra-question").count() == 2
     assert page.locator("#sources details.ra-turn").count() == 1  # the first answer's sources, folded
+    page.locator("#chat .ra-answer").first.locator("a.ra-cite").first.click()  # unfolds them
+    page.wait_for_function("() => document.querySelector('#sources details.ra-turn').open")
+    assert page.locator("#sources #src-0-1").is_visible()
     page.locator("#new-chat").click()
     page.wait_for_function("() => document.querySelectorAll('#chat .ra-question').length === 0")
     assert "Sources of the answers appear here" in page.locator("#sources").inner_text()
@@ -215,7 +218,8 @@ def test_bad_date_filter_is_a_readable_message(page):
 def test_upload_adds_papers_and_says_what_was_skipped_then_search_shows_titles_literally(page):
     page.get_by_role("tab", name="Add papers").click()
     page.locator("#upload-files input[type=file]").set_input_files(str(FIXTURES / "upload.jsonl"))
-    page.wait_for_timeout(1500)  # the upload itself finishes before the button is pressed
+    # uploaded and listed, so ready to add
+    page.wait_for_function("() => document.querySelector('#upload-files').innerText.includes('upload')")
     page.locator("#upload-button").click()
     summary = page.locator("#upload-summary .ra-summary")
     summary.wait_for(timeout=WAIT_MS)
