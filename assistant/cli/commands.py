@@ -160,13 +160,12 @@ def cmd_ui(args) -> int:
     settings = assistant.settings
     results_root = settings.data_dir / "evals"
 
-    def run_eval(out_dir, progress):
+    def run_eval(out_dir, progress):  # the UI follows the runner's tqdm bar (track_tqdm)
         from evals.questions import default_questions_path, load_questions
         return evals.runner.run_eval(assistant, load_questions(default_questions_path()), out_dir,
-                                     generate=False, progress=progress)
+                                     generate=False, progress=True)
 
     def load_run(run_dir):
-        from evals.metrics import load_records  # noqa: F401  (keeps evals optional for the UI)
         run_dir = Path(run_dir)
         report = run_dir / "report.md"
         return {"metrics": json.loads((run_dir / "metrics.json").read_text()),
