@@ -81,3 +81,19 @@ def test_ask_json_has_the_documented_keys(assistant, tmp_path):
         assert key in data
     assert set(data["timings"]) >= {"retrieve_s", "first_token_s", "total_s"}
     assert all(set(c) >= {"n", "paper_id", "title"} for c in data["citations"])
+
+
+def test_smoke_eval_writes_consistent_files(assistant, tmp_path):
+    """A few dev questions through the real pipeline: files exist, parse, and metrics recompute."""
+    from evals.questions import default_questions_path, load_questions
+    from evals.runner import run_eval, verify_run
+    questions = load_questions(default_questions_path())
+    for generate, out in ((False, tmp_path / "retrieval"), (True, tmp_path / "answers")):
+        metrics = run_eval(assistant, questions, out, generate=generate, limit=3, progress=False)
+        records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+        assert len(records) == 3 and all(len(r["retrieved"]) >= 1 for r in records)
+        assert json.loads((out / "metrics.json").read_text()) == metrics
+        assert (out / "report.md").read_text().startswith("#")
+        assert verify_run(out) == []
+        if generate:
+            assert all({"answer", "citations", "abstained", "timings"} <= set(r) for r in records)
