@@ -196,10 +196,8 @@ class PaperStore:
                 documents=[t for _, _, t in sentences],
                 metadatas=[{"paper_id": pid, "i": i} for pid, i, _ in sentences],
                 embeddings=sentence_vectors.tolist())
-        order = [i for i, c in enumerate(chunks) if c.kind == "window"] + \
-                [i for i, c in enumerate(chunks) if c.kind == "abstract"]
-        windows = [i for i in order if chunks[i].kind == "window"]
-        records = [i for i in order if chunks[i].kind == "abstract"]
+        windows = [i for i, c in enumerate(chunks) if c.kind == "window"]
+        records = [i for i, c in enumerate(chunks) if c.kind == "abstract"]
         for group in (windows, records):
             if group:
                 self._vector_store.add([self._node(chunks[i], by_id[chunks[i].paper_id], chunk_vectors[i])
