@@ -15,6 +15,7 @@ import numpy as np
 from assistant import prompts
 from assistant.citations import split_answer_sentences, strip_markers, validate_citations
 from assistant.config import Settings
+from assistant.evidence import pick_evidence
 from assistant.support import best_source_for, numbers_supported, score_support
 from assistant.text import normalize_key
 from assistant.types import Answer, AnswerEvent, Citation, Hit, SentenceSupport
@@ -76,7 +77,8 @@ def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
     return None
 
 
-def focus_evidence(hits: list[Hit], question_vec: np.ndarray, sentence_vectors, n: int) -> None:
+def focus_evidence(hits: list[Hit], question: str, question_vec: np.ndarray, sentence_vectors,
+                   n: int) -> None:
     """Re-pick each hit's evidence by the question alone (in place).
 
     Retrieval for a follow-up searches with the chat history too, which is right for finding
@@ -86,8 +88,7 @@ def focus_evidence(hits: list[Hit], question_vec: np.ndarray, sentence_vectors, 
     for hit in hits:
         sentences, vecs = sentence_vectors(hit.paper.paper_id)
         if sentences:
-            best = sorted(np.argsort(-(vecs @ question_vec))[:n])
-            hit.evidence = [sentences[i] for i in best]
+            hit.evidence = pick_evidence(question, question_vec, sentences, vecs, n)
 
 
 def build_messages(question: str, sources: list[Hit], intent: str,

@@ -96,7 +96,7 @@ class Assistant:
         if history:
             from assistant.answering import focus_evidence
             qvec = self.embedder.embed_queries([question])[0]
-            focus_evidence(hits[:5], qvec, lambda pid: self.store.sentences_of([pid])[pid],
+            focus_evidence(hits[:5], question, qvec, lambda pid: self.store.sentences_of([pid])[pid],
                            self.settings.answer.evidence_sentences)
         retrieve_s = time.perf_counter() - started
         for event in answer_stream(question, hits, history=history, llm_loader=lambda: self.llm,

@@ -8,7 +8,8 @@ import numpy as np
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.fusion import best_per_paper, blend_whole_and_best, ranking, weighted_rrf, weighted_score_fusion
-from assistant.lexical import LexicalIndex, analyze
+from assistant.evidence import pick_evidence
+from assistant.lexical import LexicalIndex
 from assistant.store import Filters, PaperStore
 from assistant.types import Hit, Paper
 
@@ -87,15 +88,6 @@ class Retriever:
         return weighted_score_fusion(dense, lexical, r.dense_weight, r.lexical_weight)
 
     def _evidence(self, query: str, qvec: np.ndarray, paper_ids: list[str]) -> dict[str, list[str]]:
-        """The abstract sentences most similar to the query, in their original order."""
         n = self.settings.retrieval.evidence_sentences
-        terms = set(analyze(query))
-        out = {}
-        for pid, (sentences, vecs) in self.store.sentences_of(paper_ids).items():
-            if not sentences:
-                continue
-            overlap = np.array([len(terms & set(analyze(s))) / (len(terms) or 1) for s in sentences])
-            scores = vecs @ qvec + 0.3 * overlap
-            best = sorted(np.argsort(-scores)[:n])
-            out[pid] = [sentences[i] for i in best]
-        return out
+        return {pid: pick_evidence(query, qvec, sentences, vecs, n)
+                for pid, (sentences, vecs) in self.store.sentences_of(paper_ids).items() if sentences}
