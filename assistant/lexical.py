@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,13 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+def _bm25s():
+    """bm25s, imported lazily; it sets its own logger to DEBUG, which would print on every build."""
+    import bm25s
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def analyze(text: str) -> list[str]:
     """Lowercase word tokens, stopwords dropped, Snowball-stemmed."""
     return _stemmer().stemWords([t for t in word_tokens(text) if t not in _STOPWORDS])
@@ -41,8 +49,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, chunk_ids: list[str], paper_ids: list[str], texts: list[str],
               fingerprint: str, k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
-        import bm25s
-        bm25 = bm25s.BM25(k1=k1, b=b)
+        bm25 = _bm25s().BM25(k1=k1, b=b)
         corpus = [analyze(t) or ["_empty_"] for t in texts]
         if corpus:
             bm25.index(corpus, show_progress=False)
@@ -88,7 +95,7 @@ class LexicalIndex:
         meta_path = directory / "meta.json"
         if not meta_path.exists():
             return None
-        import bm25s
+        bm25s = _bm25s()
         try:
             meta = json.loads(meta_path.read_text())
             bm25 = bm25s.BM25.load(str(directory / "bm25"))
