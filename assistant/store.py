@@ -116,6 +116,7 @@ class PaperStore:
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
         self._papers: dict[str, Paper] | None = None
         self._sentence_cache: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._known_vectors: dict[str, np.ndarray] | None = None  # text -> vector over the cache
 
     # -- opening ---------------------------------------------------------------------------
     @property
@@ -181,6 +182,7 @@ class PaperStore:
         self._papers = None
         for pid in paper_ids:
             self._sentence_cache.pop(pid, None)
+        self._known_vectors = None
 
     def write(self, papers: list[Paper], chunks: list[Chunk], chunk_vectors: np.ndarray,
               sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray) -> None:
@@ -281,14 +283,19 @@ class PaperStore:
                 items.sort(key=lambda r: r[0])
                 vecs = np.asarray([r[2] for r in items], dtype=np.float32).reshape(len(items), self.dim)
                 self._sentence_cache[pid] = ([r[1] for r in items], vecs)
+                if self._known_vectors is not None:
+                    self._known_vectors.update(zip(self._sentence_cache[pid][0], vecs))
         return {pid: self._sentence_cache[pid] for pid in paper_ids}
 
     def known_sentence_vectors(self) -> dict[str, np.ndarray]:
-        """Sentence text -> stored vector, for every paper whose sentences were loaded."""
-        out = {}
-        for sentences, vecs in self._sentence_cache.values():
-            out.update(zip(sentences, vecs))
-        return out
+        """Sentence text -> stored vector, for every paper whose sentences were loaded.
+
+        Kept up to date as papers are loaded, rebuilt only after a delete."""
+        if self._known_vectors is None:
+            self._known_vectors = {}
+            for sentences, vecs in self._sentence_cache.values():
+                self._known_vectors.update(zip(sentences, vecs))
+        return self._known_vectors
 
     def size_bytes(self) -> int | None:
         if self.settings.chroma_url:

@@ -6,6 +6,7 @@ user's successive `ingest` runs do.
 
 import json
 
+import numpy as np
 import pytest
 
 import ingest
@@ -112,3 +113,22 @@ def test_rebuild_starts_from_an_empty_collection(state, corpus_records, write_js
     titles = {p.title for p in assistant.store.papers().values()}
     assert titles == {r["title"] for r in kept}
     assert_store_consistent(assistant)
+
+
+def test_known_sentence_vectors_follow_loads_and_deletes(state):
+    """The text -> vector map the support check reuses grows as papers are read and forgets deleted ones.
+
+    Last in the file: it deletes a paper from the module's store."""
+    store = _fresh_store(state["assistant"])
+    first_id, second_id = sorted(store.papers())[:2]
+    first_sentences, first_vecs = store.sentences_of([first_id])[first_id]
+    known = store.known_sentence_vectors()
+    assert all(np.array_equal(known[s], v) for s, v in zip(first_sentences, first_vecs))
+
+    second_sentences, _ = store.sentences_of([second_id])[second_id]
+    assert set(second_sentences) <= set(store.known_sentence_vectors())
+
+    store.delete_papers([second_id])
+    only_second = set(second_sentences) - set(first_sentences)
+    assert only_second and not only_second & set(store.known_sentence_vectors())
+    assert set(first_sentences) <= set(store.known_sentence_vectors())
