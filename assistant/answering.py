@@ -16,40 +16,16 @@ from assistant import prompts
 from assistant.citations import split_answer_sentences, strip_markers, validate_citations
 from assistant.config import Settings
 from assistant.evidence import pick_evidence
+from assistant.intent import classify_intent
 from assistant.support import best_source_for, numbers_supported, score_support
 from assistant.text import normalize_key
 from assistant.types import Answer, AnswerEvent, Citation, Hit, SentenceSupport
 
 Embed = Callable[[list[str]], np.ndarray]
 
-_LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|what'?s it called|"
-                     r"\bpaper (where|that|which|on|about)\b|\bname of\b|\bremember\b", re.I)
-_COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow does .{3,80} (compare|differ)|\bdifference(s)? between\b|"
-                      r"\bversus\b|\bvs\.?\s", re.I)
-_TOPIC = re.compile(r"\bwhich (papers|works|studies)\b|\bwhat (work|papers|research|studies)\b|"
-                    r"\bpapers (on|about|that)\b|\bany (papers|work)\b|\blist\b|\boverview\b", re.I)
-_QUESTION_START = re.compile(r"^\s*(what|how|which|why|when|who|whom|does|did|do|is|are|was|were|can|could|"
-                             r"should|in|on|for|according|according|tell|give|list|explain|summari[sz]e)\b", re.I)
-_RELATIVE = re.compile(r"\b(that|where|whose|which|who|in which)\b", re.I)
 _REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover)|"
                       r"(not|no) (enough )?information|cannot (be )?answer|not (stated|mentioned|specified)"
                       r"|(is|are) not (given|provided)", re.I)
-
-
-def classify_intent(question: str, history: list[dict] | None = None) -> str:
-    """lookup | compare | topic | fact — each gets its own prompt and number of sources."""
-    if history:
-        return "fact"
-    if _COMPARE.search(question):
-        return "compare"
-    if _TOPIC.search(question):
-        return "topic"
-    if _LOOKUP.search(question):
-        return "lookup"
-    # a bare description ("long-document transformer whose sparse attention ...") names a paper
-    if not _QUESTION_START.search(question) and _RELATIVE.search(question):
-        return "lookup"
-    return "fact"
 
 
 def select_sources(hits: list[Hit], intent: str, settings: Settings) -> list[Hit]:

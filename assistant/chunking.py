@@ -26,3 +26,12 @@ def chunk_paper(paper: Paper, window: int = 3, stride: int = 2) -> list[Chunk]:
     chunks.append(Chunk(f"{paper.paper_id}#a", paper.paper_id, f"{paper.title}. {paper.abstract}",
                         "abstract", 0))
     return chunks
+
+
+def chunk_kind(chunk_id: str) -> str:
+    """"abstract" or "window", read back from an id minted by `chunk_paper`.
+
+    >>> chunk_kind("p-1#a"), chunk_kind("p-1#w3")
+    ('abstract', 'window')
+    """
+    return "abstract" if chunk_id.endswith("#a") else "window"

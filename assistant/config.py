@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assistant.errors import ConfigError
+from assistant.intent import INTENTS
 
 APP_NAME = "research-assistant"
 _toml_path: ContextVar[Path | None] = ContextVar("_toml_path", default=None)
@@ -42,6 +43,10 @@ class ModelSettings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
 
+_FUSION_WEIGHTS = {"dense_weight", "lexical_weight"}
+_BLEND_WEIGHTS = {"whole_abstract_weight", "sentence_weight", "lexical_whole_weight"}
+
+
 class RetrievalSettings(BaseModel):
     """Chunking and hybrid retrieval."""
 
@@ -51,21 +56,46 @@ class RetrievalSettings(BaseModel):
     dense_candidates: int = 100
     lexical_candidates: int = 100
     dense_weight: float = 1.0
-    # tuned on dev + dev_paraphrase (benchmarks/retrieval.py): with the whole-abstract blend below,
-    # keywords can weigh more without hurting paraphrased lookups
-    lexical_weight: float = 0.8
-    # a paper's dense score = (1 - w) * best chunk + w * whole-abstract chunk
-    whole_abstract_weight: float = 0.5
+    # tuned together on dev, dev_paraphrase, the robustness set and SciFact (benchmarks/fusion_grid.py)
+    lexical_weight: float = 0.5
+    # a paper's dense score = (1 - s) * ((1 - w) * best chunk + w * whole-abstract chunk) + s * best sentence
+    whole_abstract_weight: float = Field(0.75, ge=0, le=1)
+    sentence_weight: float = Field(0.4, ge=0, le=1)
+    # a paper's BM25 score = (1 - w) * best window + w * whole abstract
+    lexical_whole_weight: float = Field(0.75, ge=0, le=1)
+    # per-intent changes to the weights above (assistant/intent.py): a half-remembered description
+    # of a paper is about the whole of it, so one well-matching sentence should not decide a lookup
+    intent_weights: dict[str, dict[str, float]] = Field(default_factory=lambda: {
+        "lookup": {"sentence_weight": 0.0, "whole_abstract_weight": 0.5, "lexical_weight": 0.8}})
     fusion: Literal["score", "rrf"] = "score"
     rrf_k: int = 60
     evidence_sentences: int = 2
     history_turns: int = 2
+
+    def for_intent(self, intent: str | None) -> "RetrievalSettings":
+        """These settings with the intent's weights applied."""
+        changes = self.intent_weights.get(intent or "")
+        return self.model_copy(update=changes) if changes else self
 
     @model_validator(mode="after")
     def _windows_cover_every_sentence(self):
         if not 1 <= self.window_stride <= self.window_sentences:
             raise ValueError("window_stride must be between 1 and window_sentences, "
                              "or some sentences would fall in no window")
+        return self
+
+    @model_validator(mode="after")
+    def _intent_weights_are_known(self):
+        for intent, changes in self.intent_weights.items():
+            if intent not in INTENTS:
+                raise ValueError(f"intent_weights: unknown intent '{intent}' (known: {', '.join(INTENTS)})")
+            unknown = set(changes) - _FUSION_WEIGHTS - _BLEND_WEIGHTS
+            if unknown:
+                raise ValueError(f"intent_weights.{intent}: {', '.join(sorted(unknown))} cannot be set per intent "
+                                 f"(allowed: {', '.join(sorted(_FUSION_WEIGHTS | _BLEND_WEIGHTS))})")
+            if any(not 0 <= v <= 1 for k, v in changes.items() if k in _BLEND_WEIGHTS):
+                raise ValueError(f"intent_weights.{intent}: {', '.join(sorted(_BLEND_WEIGHTS))} must be "
+                                 "between 0 and 1")
         return self
 
 
@@ -77,7 +107,9 @@ class AnswerSettings(BaseModel):
     max_tokens: int = 220
     temperature: float = 0.0
     seed: int = 0
-    abstain_dense: float = 0.45
+    # abstain before generating when the top papers' dense score (with its best-sentence term) and
+    # BM25 score are both below these; calibrated on dev: 8 of 14 unanswerable, 0 of 46 answerable
+    abstain_dense: float = 0.46
     abstain_lexical: float = 10.0
     support_threshold: float = 0.55
     # off by default: one more LLM call (~3 s on CPU) for follow-ups; retrieval is history-aware anyway

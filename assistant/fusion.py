@@ -41,6 +41,16 @@ def blend_whole_and_best(matches: Iterable[tuple[str, str, float]],
             for pid, b in best.items()}
 
 
+def mix(scores: Mapping[str, float], other: Mapping[str, float], weight: float) -> dict[str, float]:
+    """(1 - weight) * score + weight * other score, for the papers of `scores`; a paper that has no
+    other score keeps its own.
+
+    >>> mix({"a": 0.4, "b": 0.6}, {"a": 0.8}, 0.5)
+    {'a': 0.6, 'b': 0.6}
+    """
+    return {pid: round((1 - weight) * s + weight * other.get(pid, s), 9) for pid, s in scores.items()}
+
+
 def ranking(scores: Mapping[str, float]) -> list[str]:
     """Ids by descending score, ties broken by id so results are deterministic."""
     return sorted(scores, key=lambda pid: (-scores[pid], pid))

@@ -11,6 +11,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import IndexEmptyError
+from assistant.intent import classify_intent
 from assistant.query import retrieval_query
 from assistant.store import Filters
 from assistant.types import Answer, AnswerEvent, Hit, IngestReport, Paper, ParseResult
@@ -54,15 +55,17 @@ class Assistant:
 
     # -- retrieval --------------------------------------------------------------------------------
     def search(self, query: str, *, k: int | None = None, history: list[dict] | None = None,
-               filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
-        """Ranked papers for a query (and the chat it belongs to)."""
+               filters: Filters | None = None, mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
+        """Ranked papers for a query (and the chat it belongs to); the intent is read from the
+        question when not given."""
         self._require_papers()
         text = retrieval_query(query, history, self.settings.retrieval.history_turns)
-        return self.retriever.search(text, k=k, filters=filters, mode=mode)
+        return self.retriever.search(text, k=k, filters=filters, mode=mode,
+                                     intent=intent or classify_intent(query, history))
 
     def cite(self, description: str, *, k: int = 3, filters: Filters | None = None) -> list[Hit]:
         """The paper(s) best matching a half-remembered description."""
-        return self.search(description, k=k, filters=filters)
+        return self.search(description, k=k, filters=filters, intent="lookup")
 
     def get_paper(self, paper_id: str) -> Paper | None:
         return self.store.papers().get(paper_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.config import RetrievalSettings, Settings
 from assistant.embedding import Embedder
-from assistant.fusion import best_per_paper, blend_whole_and_best, ranking, weighted_rrf, weighted_score_fusion
+from assistant.chunking import chunk_kind
+from assistant.fusion import blend_whole_and_best, mix, ranking, weighted_rrf, weighted_score_fusion
 from assistant.evidence import pick_evidence
 from assistant.lexical import LexicalIndex
 from assistant.store import Filters, PaperStore
@@ -48,37 +49,50 @@ class Retriever:
 
     # -- search -----------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid") -> list[Hit]:
-        """Top-k papers for the query. mode: hybrid | dense | lexical."""
-        k = k or self.settings.retrieval.k
+               mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
+        """Top-k papers for the query. mode: hybrid | dense | lexical; intent (assistant/intent.py)
+        picks the weights, e.g. no single-sentence matching for a lookup."""
+        r = self.settings.retrieval.for_intent(intent)
+        k = k or r.k
         papers = self.store.papers()
         if not papers or not query.strip():
             return []
         qvec = self.embedder.embed_queries([query])[0]
-        dense = self._dense_scores(qvec, filters) if mode != "lexical" else {}
-        lexical = self._lexical_scores(query, filters, papers) if mode != "dense" else {}
-        fused = self._fuse(dense, lexical, mode)
+        dense = self._dense_scores(qvec, filters, r) if mode != "lexical" else {}
+        lexical = self._lexical_scores(query, filters, papers, r) if mode != "dense" else {}
+        fused = self._fuse(dense, lexical, mode, r)
         top = ranking(fused)[:k]
         evidence = self._evidence(query, qvec, top)
         return [Hit(paper=papers[pid], score=fused[pid], rank=i, evidence=evidence.get(pid, []),
                     dense_score=dense.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
 
-    def _dense_scores(self, qvec: np.ndarray, filters: Filters | None) -> dict[str, float]:
-        matches = self.store.dense_query(qvec, self.settings.retrieval.dense_candidates, filters)
-        return blend_whole_and_best(((m.paper_id, m.kind, m.score) for m in matches),
-                                    self.settings.retrieval.whole_abstract_weight)
+    def _dense_scores(self, qvec: np.ndarray, filters: Filters | None, r: RetrievalSettings) -> dict[str, float]:
+        """Each candidate paper's best chunk and whole abstract, then its best single sentence.
 
-    def _lexical_scores(self, query: str, filters: Filters | None,
-                        papers: dict[str, Paper]) -> dict[str, float]:
+        The sentence term matters when a question restates one finding of an abstract (a claim,
+        a number): a window dilutes it with its neighbours, the whole abstract more so.
+        """
+        matches = self.store.dense_query(qvec, r.dense_candidates, filters)
+        scores = blend_whole_and_best(((m.paper_id, m.kind, m.score) for m in matches), r.whole_abstract_weight)
+        if r.sentence_weight and scores:
+            best_sentence = {pid: float((vecs @ qvec).max())
+                             for pid, (sentences, vecs) in self.store.sentences_of(list(scores)).items() if sentences}
+            scores = mix(scores, best_sentence, r.sentence_weight)
+        return scores
+
+    def _lexical_scores(self, query: str, filters: Filters | None, papers: dict[str, Paper],
+                        r: RetrievalSettings) -> dict[str, float]:
         allowed = None
         if filters is not None and not filters.is_empty():
             allowed = {pid for pid, p in papers.items() if filters.accepts(p)}
-        top = self.lexical().top(query, self.settings.retrieval.lexical_candidates, allowed)
-        return best_per_paper((pid, score) for _, pid, score in top)
+        top = self.lexical().top(query, r.lexical_candidates, allowed)
+        return blend_whole_and_best(((pid, chunk_kind(cid), score) for cid, pid, score in top),
+                                    r.lexical_whole_weight)
 
-    def _fuse(self, dense: dict[str, float], lexical: dict[str, float], mode: str) -> dict[str, float]:
-        r = self.settings.retrieval
+    @staticmethod
+    def _fuse(dense: dict[str, float], lexical: dict[str, float], mode: str,
+              r: RetrievalSettings) -> dict[str, float]:
         if mode == "dense":
             return dense
         if mode == "lexical":

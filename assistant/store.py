@@ -115,6 +115,7 @@ class PaperStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
         self._papers: dict[str, Paper] | None = None
+        self._fingerprint: tuple[dict[str, Paper], str] | None = None  # (papers it was taken of, value)
         self._sentence_cache: dict[str, tuple[list[str], np.ndarray]] = {}
         self._known_vectors: dict[str, np.ndarray] | None = None  # text -> vector over the cache
 
@@ -164,9 +165,13 @@ class PaperStore:
         return {pid: p.content_hash for pid, p in self.papers().items()}
 
     def fingerprint(self) -> str:
-        """Changes whenever any paper is added, changed or removed."""
-        items = sorted(self.stored_hashes().items())
-        return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+        """Changes whenever any paper is added, changed or removed (computed once per papers() load,
+        since every search checks it)."""
+        papers = self.papers()
+        if self._fingerprint is None or self._fingerprint[0] is not papers:
+            items = sorted((pid, p.content_hash) for pid, p in papers.items())
+            self._fingerprint = (papers, hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16])
+        return self._fingerprint[1]
 
     def count_chunks(self) -> int:
         return self._chunks.count()

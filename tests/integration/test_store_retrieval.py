@@ -87,3 +87,13 @@ def test_source_filter_for_a_file_never_ingested_finds_nothing(small_index, mode
     hits = small_index.search("neural networks learning representations", k=5, mode=mode,
                               filters=Filters(sources=["never-ingested.jsonl"]))
     assert hits == []
+
+
+def test_cite_ranks_with_the_lookup_weights(small_index):
+    description = QUERIES["plato"]
+    cited = small_index.cite(description, k=3)
+    as_lookup = small_index.search(description, k=3, intent="lookup")
+    as_fact = small_index.search(description, k=3, intent="fact")
+    assert [(h.paper.paper_id, h.score) for h in cited] == [(h.paper.paper_id, h.score) for h in as_lookup]
+    # the lookup weights drop the best-sentence term, so the dense scores differ from a fact search
+    assert [h.dense_score for h in as_lookup] != [h.dense_score for h in as_fact]

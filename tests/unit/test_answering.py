@@ -5,9 +5,10 @@ import hashlib
 import numpy as np
 
 from assistant import prompts
-from assistant.answering import (abstain_reason, build_messages, classify_intent, finish,
+from assistant.answering import (abstain_reason, build_messages, finish,
                                  is_refusal, select_sources)
 from assistant.config import Settings
+from assistant.intent import classify_intent
 from assistant.types import Hit, Paper
 
 

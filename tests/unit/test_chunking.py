@@ -62,3 +62,9 @@ def test_ids_are_stable_and_unique():
 def test_empty_abstract_still_gets_its_whole_abstract_chunk():
     chunks = chunk_paper(Paper("p-x", "Only A Title", ""))
     assert [c.kind for c in chunks] == ["abstract"]
+
+
+def test_chunk_kind_reads_back_the_ids_chunk_paper_mints():
+    from assistant.chunking import chunk_kind
+    paper = Paper(paper_id="p-1", title="T", abstract="One. Two. Three. Four. Five.")
+    assert [chunk_kind(c.chunk_id) for c in chunk_paper(paper)] == [c.kind for c in chunk_paper(paper)]

@@ -118,3 +118,28 @@ def test_env_names_for_top_level_and_nested_fields(tmp_path, monkeypatch):
     assert s.models_dir == tmp_path / "models"
     assert s.models.embedder == "embeddinggemma-300m"
     assert s.answer.rewrite_followups is True
+
+
+def test_intent_weights_apply_only_to_their_intent():
+    r = load_settings().retrieval
+    lookup = r.for_intent("lookup")
+    assert lookup.sentence_weight == 0.0 and r.sentence_weight > 0
+    assert r.for_intent("fact") is r and r.for_intent(None) is r
+    assert lookup.k == r.k and lookup.window_sentences == r.window_sentences
+
+
+def test_intent_weights_from_toml_and_env(tmp_path, monkeypatch):
+    config = write_toml(tmp_path / "a.toml", "[retrieval.intent_weights.topic]\nwhole_abstract_weight = 1.0\n")
+    assert load_settings(config).retrieval.for_intent("topic").whole_abstract_weight == 1.0
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__INTENT_WEIGHTS", '{"fact": {"sentence_weight": 0.9}}')
+    assert load_settings().retrieval.for_intent("fact").sentence_weight == 0.9
+
+
+@pytest.mark.parametrize("weights, message", [
+    ({"lookup": {"k": 3}}, "k cannot be set per intent"),
+    ({"survey": {"sentence_weight": 0.1}}, "unknown intent 'survey'"),
+    ({"topic": {"sentence_weight": 1.5}}, "between 0 and 1"),
+])
+def test_bad_intent_weights_name_the_problem(weights, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(retrieval={"intent_weights": weights})

@@ -1,6 +1,6 @@
 """Ranking arithmetic: chunk-to-paper aggregation and fusion, on plain numbers."""
 
-from assistant.fusion import (best_per_paper, blend_whole_and_best, ranking, weighted_rrf,
+from assistant.fusion import (best_per_paper, blend_whole_and_best, mix, ranking, weighted_rrf,
                               weighted_score_fusion)
 
 
@@ -45,3 +45,18 @@ def test_score_fusion_keeps_a_clear_dense_winner_ahead():
 
 def test_rrf_rewards_agreement():
     assert ranking(weighted_rrf([["a", "b"], ["b", "c"]], [1.0, 1.0], k=0)) == ["b", "a", "c"]
+
+
+def test_mix_blends_in_the_other_score_and_keeps_papers_without_one():
+    assert mix({"a": 0.4, "b": 0.6}, {"a": 0.8}, 0.5) == {"a": 0.6, "b": 0.6}
+    assert mix({"a": 0.4}, {"a": 0.8}, 0.0) == {"a": 0.4}
+    assert mix({"a": 0.4}, {"a": 0.8, "z": 1.0}, 1.0) == {"a": 0.8}, "only the papers of the first mapping"
+
+
+def test_one_sentence_that_restates_a_claim_lifts_its_paper():
+    # "a" as a whole is about something broader, but one of its sentences is the claim;
+    # "b" is uniformly on-topic without stating it
+    dense = blend_whole_and_best([("a", "abstract", 0.45), ("a", "window", 0.50),
+                                  ("b", "abstract", 0.50), ("b", "window", 0.52)], 0.75)
+    assert ranking(dense) == ["b", "a"]
+    assert ranking(mix(dense, {"a": 0.85, "b": 0.55}, 0.4)) == ["a", "b"]

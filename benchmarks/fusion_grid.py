@@ -1,0 +1,116 @@
+"""Tune the hybrid weights offline: dump each question's raw candidates once, then score weight grids.
+
+    .venv/bin/python -m benchmarks.fusion_grid dump --data-dir DIR --questions Q.jsonl --out dev.pkl
+    .venv/bin/python -m benchmarks.fusion_grid grid dev.pkl para.pkl scifact.pkl
+
+A dump holds, per question, what `Retriever` computes before fusing: the dense chunk candidates
+(paper, kind, cosine), the best sentence cosine of each candidate paper, and the BM25 chunk
+candidates. The grid replays only the arithmetic (the same `assistant.fusion` functions and
+`RetrievalSettings.for_intent`), so hundreds of settings take seconds instead of re-embedding.
+The defaults in assistant/config.py were picked here from dev, dev_paraphrase, the robustness
+set and SciFact together, then confirmed with the real retriever (benchmarks/retrieval.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import pickle
+from pathlib import Path
+
+from assistant.chunking import chunk_kind
+from assistant.config import RetrievalSettings
+from assistant.fusion import blend_whole_and_best, mix, ranking, weighted_rrf, weighted_score_fusion
+
+GRID = {"whole_abstract_weight": (0.5, 0.75, 0.9), "lexical_weight": (0.5, 0.6, 0.8),
+        "sentence_weight": (0.0, 0.2, 0.4), "lexical_whole_weight": (0.0, 0.75)}
+
+
+def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
+    from assistant.intent import classify_intent
+    from assistant.query import retrieval_query
+    from assistant.text import normalize_key
+    from benchmarks.harness import load, open_assistant
+    assistant = open_assistant(data_dir, embedder)
+    store, retriever, r = assistant.store, assistant.retriever, assistant.settings.retrieval
+    papers = store.papers()
+    rows = []
+    for q in load(questions):
+        text = retrieval_query(q.question, list(q.history), r.history_turns)
+        qvec = assistant.embedder.embed_queries([text])[0]
+        dense = [(m.paper_id, m.kind, m.score) for m in store.dense_query(qvec, r.dense_candidates)]
+        sentences = {pid: float((vecs @ qvec).max())
+                     for pid, (sents, vecs) in store.sentences_of(sorted({d[0] for d in dense})).items() if sents}
+        lexical = [(pid, chunk_kind(cid), s) for cid, pid, s in retriever.lexical().top(text, r.lexical_candidates)]
+        pids = {d[0] for d in dense} | {x[0] for x in lexical}
+        rows.append({"id": q.id, "category": q.category, "intent": classify_intent(q.question, list(q.history)),
+                     "gold": {normalize_key(t) for t in q.gold_titles},
+                     "keys": {pid: normalize_key(papers[pid].title) for pid in pids if pid in papers},
+                     "dense": dense, "sentences": sentences, "lexical": lexical})
+    out.write_bytes(pickle.dumps(rows))
+    print(f"{len(rows)} questions -> {out}")
+
+
+def fuse(row: dict, settings: RetrievalSettings) -> list[str]:
+    """The paper ranking `Retriever.search` (hybrid) would return for this row under `settings`."""
+    r = settings.for_intent(row["intent"])
+    dense = blend_whole_and_best(row["dense"], r.whole_abstract_weight)
+    if r.sentence_weight:
+        dense = mix(dense, row["sentences"], r.sentence_weight)
+    lexical = blend_whole_and_best(row["lexical"], r.lexical_whole_weight)
+    if r.fusion == "rrf":
+        fused = weighted_rrf([ranking(dense), ranking(lexical)], [r.dense_weight, r.lexical_weight], r.rrf_k)
+    else:
+        fused = weighted_score_fusion(dense, lexical, r.dense_weight, r.lexical_weight)
+    return ranking(fused)
+
+
+def metrics(rows: list[dict], rankings: list[list[str]]) -> dict[str, float]:
+    """hit@1, recall@5 and MRR@10 at paper level (titles normalised like the eval harness)."""
+    out: dict[str, list[float]] = {"hit@1": [], "recall@5": [], "mrr@10": []}
+    for row, pids in zip(rows, rankings):
+        gold = row["gold"]
+        if not gold:
+            continue
+        ranked = list(dict.fromkeys(row["keys"].get(p, p) for p in pids))
+        out["hit@1"].append(float(bool(ranked) and ranked[0] in gold))
+        out["recall@5"].append(len(gold & set(ranked[:5])) / len(gold))
+        out["mrr@10"].append(next((1 / i for i, k in enumerate(ranked[:10], 1) if k in gold), 0.0))
+    return {k: sum(v) / len(v) for k, v in out.items() if v}
+
+
+def grid(paths: list[Path], top: int) -> None:
+    """Every combination of GRID, sorted by mean MRR@10 over the dumps."""
+    sets = {p.stem: pickle.loads(p.read_bytes()) for p in paths}
+    results = []
+    for values in itertools.product(*GRID.values()):
+        settings = RetrievalSettings(**dict(zip(GRID, values)))
+        scores = {name: metrics(rows, [fuse(row, settings) for row in rows]) for name, rows in sets.items()}
+        results.append((sum(s["mrr@10"] for s in scores.values()) / len(scores), values, scores))
+    results.sort(key=lambda item: -item[0])
+    print(" ".join(GRID) + " | " + " | ".join(f"{name} mrr@10 hit@1" for name in sets) + " | mean")
+    for mean, values, scores in results[:top]:
+        cells = [f"{s['mrr@10']:.3f} {s['hit@1']:.3f}" for s in scores.values()]
+        print(" ".join(map(str, values)) + " | " + " | ".join(cells) + f" | {mean:.4f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("dump", help="record each question's candidates from an indexed data dir")
+    d.add_argument("--data-dir", type=Path, required=True)
+    d.add_argument("--embedder", default="all-MiniLM-L6-v2")
+    d.add_argument("--questions", type=Path, required=True)
+    d.add_argument("--out", type=Path, required=True)
+    g = sub.add_parser("grid", help="score the weight grid on one or more dumps")
+    g.add_argument("dumps", type=Path, nargs="+")
+    g.add_argument("--top", type=int, default=30)
+    args = parser.parse_args(argv)
+    if args.cmd == "dump":
+        dump(args.data_dir, args.embedder, args.questions, args.out)
+    else:
+        grid(args.dumps, args.top)
+
+
+if __name__ == "__main__":
+    main()
