@@ -95,3 +95,9 @@ def test_bare_descriptions_are_lookups_but_questions_are_not():
     assert classify_intent("long-document transformer whose sparse attention mixes local and global tokens") == "lookup"
     assert classify_intent("model that caches keys/values of its past states and retrieves them at test time") == "lookup"
     assert classify_intent("In the procedural pretraining work, what happened to needle retrieval?") == "fact"
+
+
+def test_a_list_question_stays_a_topic_when_it_names_a_contrast():
+    question = "Which papers probe how LLMs represent truth (probes, geometry of correct vs incorrect answers)?"
+    assert classify_intent(question) == "topic"
+    assert classify_intent("How does LoRA compare with full fine-tuning vs prompt tuning?") == "compare"
