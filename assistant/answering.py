@@ -138,9 +138,13 @@ def answer_stream(question: str, hits: list[Hit], *, history: list[dict] | None,
         answer.tokens, answer.draft = tokens, raw
         yield AnswerEvent("answer", answer=answer)
         return
+    draft = None
+    if intent == "topic" and is_bare_markers(raw):
+        draft, raw = raw, topic_list(sources)
     source_sentences = {i: sentences_of(h.paper.paper_id) for i, h in enumerate(sources, start=1)}
     text, citations, removed, support = finish(raw, sources, source_sentences, embed, settings)
-    invented = unsupported_claim(support, source_sentences, intent)
+    invented = unsupported_claim(support, source_sentences, intent,
+                                 allowed=[question, *(h.paper.title for h in sources)])
     if invented:
         timings["total_s"] = time.perf_counter() - started
         answer = abstained_answer(question, hits, invented, intent, timings)
@@ -152,18 +156,31 @@ def answer_stream(question: str, hits: list[Hit], *, history: list[dict] | None,
     yield AnswerEvent("answer", answer=Answer(
         question=question, text=text, citations=citations, abstained=False, retrieved=hits,
         sentences=support, sources=sources, removed_citations=removed, timings=timings,
-        tokens=tokens, intent=intent))
+        tokens=tokens, intent=intent, draft=draft))
+
+
+def is_bare_markers(text: str) -> bool:
+    """True when an answer says nothing beyond citation markers ("[1][2][3]")."""
+    return len(strip_markers(text).strip(" .:;,-")) < 12
+
+
+def topic_list(sources: list[Hit]) -> str:
+    """A topic answer built from the sources: each paper with its best-matching sentence."""
+    items = [prompts.TOPIC_LIST_ITEM.format(title=h.paper.title, evidence=(h.evidence or [""])[0], n=n)
+             for n, h in enumerate(sources, start=1)]
+    return "\n".join([prompts.TOPIC_LIST_LEAD, *items])
 
 
 def unsupported_claim(support: list[SentenceSupport], source_sentences: dict[int, list[str]],
-                      intent: str) -> str | None:
-    """Why the generated answer cannot be shown, if it cannot: it states numbers that no source
-    contains (the typical invented hyperparameter or score), or it is empty.
+                      intent: str, allowed: list[str] | None = None) -> str | None:
+    """Why the generated answer cannot be shown, if it cannot: it states numbers that neither a
+    source sentence nor `allowed` (the question, the sources' titles) contains (the typical invented hyperparameter or score),
+    or it is empty.
 
     (Abstaining whenever no sentence reached the support threshold was measured on the dev set:
     it withheld three correct lookups and caught no unanswerable question.)"""
-    everything = [s for sentences in source_sentences.values() for s in sentences]
-    if len(strip_markers(" ".join(s.text for s in support))) < 12:
+    everything = [s for sentences in source_sentences.values() for s in sentences] + list(allowed or [])
+    if is_bare_markers(" ".join(s.text for s in support)):
         return "the model gave no answer beyond citation markers"
     for sentence in support:
         if not numbers_supported(sentence.text, everything):

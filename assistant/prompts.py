@@ -30,11 +30,16 @@ INSTRUCTIONS = {
              "them. End every sentence with the number of its source in brackets, like [1]."),
     "topic": ("List the sources that address the question, one sentence each saying what the paper "
               "does, ending with its number in brackets, like [2]. Skip sources that are off-topic."),
-    "compare": ("Compare the papers in 2-4 sentences: what each does and how they differ. End every "
+    "compare": ("Compare the papers in two to four sentences: what each does and how they differ. End every "
                 "sentence with the numbers of its sources in brackets, like [1] or [1][2]."),
     "lookup": ("In one or two sentences, explain what source [1] does that matches the description. "
                "End each sentence with [1]."),
 }
+
+# When the model answers a topic question with bare markers ("[1][2][3]"), the answer is built
+# from the sources instead: each paper with the sentence that matched the question
+TOPIC_LIST_LEAD = "Papers in the collection that address this:"
+TOPIC_LIST_ITEM = '"{title}": {evidence} [{n}]'
 
 LOOKUP_LEAD = 'The paper you describe is most likely "{title}" [1]. '
 

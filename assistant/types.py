@@ -127,7 +127,7 @@ class Answer:
     standalone_query: str | None = None
     intent: str | None = None
     abstain_reason: str | None = None
-    draft: str | None = None  # the model's own text when the pipeline withheld it
+    draft: str | None = None  # the model's own text when the pipeline withheld or replaced it
 
     def to_dict(self) -> dict[str, Any]:
         return {

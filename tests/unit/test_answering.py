@@ -101,3 +101,36 @@ def test_a_list_question_stays_a_topic_when_it_names_a_contrast():
     question = "Which papers probe how LLMs represent truth (probes, geometry of correct vs incorrect answers)?"
     assert classify_intent(question) == "topic"
     assert classify_intent("How does LoRA compare with full fine-tuning vs prompt tuning?") == "compare"
+
+
+def _run(question, hits, reply):
+    from assistant.answering import answer_stream
+    from assistant.llm.fake import CannedBackend
+    sentences = {h.paper.paper_id: [h.paper.abstract] for h in hits}
+    events = list(answer_stream(question, hits, history=None, llm_loader=lambda: CannedBackend(reply),
+                                embed=bag_of_words, sentences_of=sentences.__getitem__, settings=Settings(),
+                                started=0.0, retrieve_s=0.0))
+    return events[-1].answer
+
+
+def test_bare_markers_for_a_topic_become_a_list_of_the_sources():
+    answer = _run("Which papers study learning dynamics?", SOURCES, "[1][2]")
+    assert not answer.abstained
+    assert answer.draft == "[1][2]"
+    assert answer.text.startswith(prompts.TOPIC_LIST_LEAD)
+    assert [c.paper_id for c in answer.citations] == ["p1", "p2"]
+    assert all(s.label == "supported" for s in answer.sentences if s.cited)
+
+
+def test_bare_markers_for_a_fact_question_abstain():
+    answer = _run("What phases does grokking have?", SOURCES, "[1]")
+    assert answer.abstained and answer.abstain_reason == "the model gave no answer beyond citation markers"
+
+
+def test_numbers_from_the_question_or_a_title_are_not_invented():
+    hits = [hit(1, "Three Decades of Activations: 400 Activation Functions", "We survey activation functions.")]
+    ok = _run("Is there a survey of activation functions from 2024?", hits,
+              "Yes: the survey covers 400 activation functions, as asked for 2024 [1].")
+    assert not ok.abstained, ok.abstain_reason
+    invented = _run("Is there a survey of activation functions?", hits, "It reviews 512 functions [1].")
+    assert invented.abstained and "numbers" in invented.abstain_reason
