@@ -43,7 +43,8 @@ class ModelSettings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
 
-_FUSION_WEIGHTS = {"dense_weight", "lexical_weight"}
+# weights settable per intent: any non-negative number, or a blend share in [0, 1]
+_OPEN_WEIGHTS = {"dense_weight", "lexical_weight", "feedback_weight"}
 _BLEND_WEIGHTS = {"whole_abstract_weight", "sentence_weight", "lexical_whole_weight"}
 
 
@@ -63,10 +64,16 @@ class RetrievalSettings(BaseModel):
     sentence_weight: float = Field(0.4, ge=0, le=1)
     # a paper's BM25 score = (1 - w) * best window + w * whole abstract
     lexical_whole_weight: float = Field(0.75, ge=0, le=1)
+    # pseudo-relevance feedback: search again with the query vector moved towards the top
+    # `feedback_docs` papers' abstracts (Rocchio); 0 = off
+    feedback_weight: float = Field(0.0, ge=0)
+    feedback_docs: int = Field(3, ge=1)
     # per-intent changes to the weights above (assistant/intent.py): a half-remembered description
-    # of a paper is about the whole of it, so one well-matching sentence should not decide a lookup
+    # of a paper is about the whole of it, so one well-matching sentence should not decide a lookup;
+    # a topic question wants every paper on the subject, which the first hits describe best
     intent_weights: dict[str, dict[str, float]] = Field(default_factory=lambda: {
-        "lookup": {"sentence_weight": 0.0, "whole_abstract_weight": 0.5, "lexical_weight": 0.8}})
+        "lookup": {"sentence_weight": 0.0, "whole_abstract_weight": 0.5, "lexical_weight": 0.8},
+        "topic": {"feedback_weight": 1.0}})
     fusion: Literal["score", "rrf"] = "score"
     rrf_k: int = 60
     evidence_sentences: int = 2
@@ -89,10 +96,12 @@ class RetrievalSettings(BaseModel):
         for intent, changes in self.intent_weights.items():
             if intent not in INTENTS:
                 raise ValueError(f"intent_weights: unknown intent '{intent}' (known: {', '.join(INTENTS)})")
-            unknown = set(changes) - _FUSION_WEIGHTS - _BLEND_WEIGHTS
+            unknown = set(changes) - _OPEN_WEIGHTS - _BLEND_WEIGHTS
             if unknown:
                 raise ValueError(f"intent_weights.{intent}: {', '.join(sorted(unknown))} cannot be set per intent "
-                                 f"(allowed: {', '.join(sorted(_FUSION_WEIGHTS | _BLEND_WEIGHTS))})")
+                                 f"(allowed: {', '.join(sorted(_OPEN_WEIGHTS | _BLEND_WEIGHTS))})")
+            if any(v < 0 for v in changes.values()):
+                raise ValueError(f"intent_weights.{intent}: weights cannot be negative")
             if any(not 0 <= v <= 1 for k, v in changes.items() if k in _BLEND_WEIGHTS):
                 raise ValueError(f"intent_weights.{intent}: {', '.join(sorted(_BLEND_WEIGHTS))} must be "
                                  "between 0 and 1")

@@ -61,6 +61,11 @@ class Retriever:
         dense = self._dense_scores(qvec, filters, r) if mode != "lexical" else {}
         lexical = self._lexical_scores(query, filters, papers, r) if mode != "dense" else {}
         fused = self._fuse(dense, lexical, mode, r)
+        if r.feedback_weight and mode != "lexical" and fused:
+            # the second pass decides the ranking; hits keep the first pass's dense score, the
+            # question's own similarity, which is what abstention judges
+            feedback = self._feedback_query(qvec, ranking(fused)[:r.feedback_docs], r.feedback_weight)
+            fused = self._fuse(self._dense_scores(feedback, filters, r), lexical, mode, r)
         top = ranking(fused)[:k]
         evidence = self._evidence(query, qvec, top)
         return [Hit(paper=papers[pid], score=fused[pid], rank=i, evidence=evidence.get(pid, []),
@@ -80,6 +85,14 @@ class Retriever:
                              for pid, (sentences, vecs) in self.store.sentences_of(list(scores)).items() if sentences}
             scores = mix(scores, best_sentence, r.sentence_weight)
         return scores
+
+    def _feedback_query(self, qvec: np.ndarray, paper_ids: list[str], weight: float) -> np.ndarray:
+        """Rocchio: the query vector plus `weight` times the mean of the papers' abstract vectors."""
+        vectors = self.store.abstract_vectors(paper_ids)
+        if not len(vectors):
+            return qvec
+        moved = qvec + weight * vectors.mean(axis=0)
+        return moved / (np.linalg.norm(moved) or 1.0)
 
     def _lexical_scores(self, query: str, filters: Filters | None, papers: dict[str, Paper],
                         r: RetrievalSettings) -> dict[str, float]:

@@ -292,6 +292,14 @@ class PaperStore:
                     self._known_vectors.update(zip(self._sentence_cache[pid][0], vecs))
         return {pid: self._sentence_cache[pid] for pid in paper_ids}
 
+    def abstract_vectors(self, paper_ids: list[str]) -> np.ndarray:
+        """The whole-abstract vectors of these papers (rows in no particular order)."""
+        if not paper_ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        got = self._chunks.get(where={"$and": [{"kind": "abstract"}, {"paper_id": {"$in": list(paper_ids)}}]},
+                               include=["embeddings"])
+        return np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, self.dim)
+
     def known_sentence_vectors(self) -> dict[str, np.ndarray]:
         """Sentence text -> stored vector, for every paper whose sentences were loaded.
 

@@ -7,6 +7,7 @@ A dump holds, per question, what `Retriever` computes before fusing: the dense c
 (paper, kind, cosine), the best sentence cosine of each candidate paper, and the BM25 chunk
 candidates. The grid replays only the arithmetic (the same `assistant.fusion` functions and
 `RetrievalSettings.for_intent`), so hundreds of settings take seconds instead of re-embedding.
+It replays the first pass only: the feedback pass of topic questions needs a new dense query.
 The defaults in assistant/config.py were picked here from dev, dev_paraphrase, the robustness
 set and SciFact together, then confirmed with the real retriever (benchmarks/retrieval.py).
 """

@@ -97,3 +97,25 @@ def test_cite_ranks_with_the_lookup_weights(small_index):
     assert [(h.paper.paper_id, h.score) for h in cited] == [(h.paper.paper_id, h.score) for h in as_lookup]
     # the lookup weights drop the best-sentence term, so the dense scores differ from a fact search
     assert [h.dense_score for h in as_lookup] != [h.dense_score for h in as_fact]
+
+
+def test_feedback_reranks_but_keeps_the_questions_own_dense_score(small_index):
+    query = "neural networks that learn representations"
+    first_pass = {h.paper.paper_id: h.dense_score for h in small_index.search(query, k=10, intent="fact")}
+    with_feedback = small_index.search(query, k=10, intent="topic")
+    assert small_index.settings.retrieval.for_intent("topic").feedback_weight > 0
+    shared = [h for h in with_feedback if h.paper.paper_id in first_pass]
+    assert shared, "feedback lost every first-pass paper"
+    assert all(h.dense_score == first_pass[h.paper.paper_id] for h in shared)
+
+
+def test_abstract_vectors_are_the_stored_whole_abstract_embeddings(small_index):
+    import numpy as np
+    from assistant.chunking import chunk_paper
+    store = small_index.store
+    paper = next(iter(store.papers().values()))
+    vectors = store.abstract_vectors([paper.paper_id])
+    assert vectors.shape == (1, store.dim)
+    fresh = small_index.embedder.embed_documents([chunk_paper(paper)[-1].text])[0]
+    assert float(vectors[0] @ fresh) > 0.99
+    assert store.abstract_vectors([]).shape == (0, store.dim)

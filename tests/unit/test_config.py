@@ -143,3 +143,10 @@ def test_intent_weights_from_toml_and_env(tmp_path, monkeypatch):
 def test_bad_intent_weights_name_the_problem(weights, message):
     with pytest.raises(ConfigError, match=message):
         load_settings(retrieval={"intent_weights": weights})
+
+
+def test_topic_questions_get_feedback_and_negative_weights_are_refused():
+    r = load_settings().retrieval
+    assert r.feedback_weight == 0 and r.for_intent("topic").feedback_weight > 0
+    with pytest.raises(ConfigError, match="cannot be negative"):
+        load_settings(retrieval={"intent_weights": {"topic": {"feedback_weight": -1.0}}})
