@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.scifact                      # abstracts-only index (fast to build)
     .venv/bin/python -m benchmarks.scifact --full               # our full JSONL ingest (windows too)
 
-Writes benchmarks/results/scifact.md. Indexes live in /tmp/bench-scifact-<embedder>[-abs].
+Writes benchmarks/results/scifact-<embedder>[-abstracts].md. Indexes live in /tmp/bench-scifact-<embedder>[-abs].
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from benchmarks.harness import (assistant_search, ensure_indexed, index_abstract
                                 markdown_table, open_assistant, run_questions, summarize)
 from benchmarks.retrieval import EMBEDDERS, RESULTS
 
-SCIFACT = Path("/work/shared/benchmarks/scifact")
+# the external data beside the checkout (../shared), as in the issue; not needed at run time
+SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "scifact"
 COLUMNS = ("hit@1", "hit@5", "mrr@10", "ndcg@10", "ms_p50", "ms_p95")
 
 
