@@ -174,8 +174,8 @@ def topic_list(sources: list[Hit]) -> str:
 def unsupported_claim(support: list[SentenceSupport], source_sentences: dict[int, list[str]],
                       intent: str, allowed: list[str] | None = None) -> str | None:
     """Why the generated answer cannot be shown, if it cannot: it states numbers that neither a
-    source sentence nor `allowed` (the question, the sources' titles) contains (the typical invented hyperparameter or score),
-    or it is empty.
+    source sentence nor `allowed` (the question, the sources' titles) contains (the typical
+    invented hyperparameter or score), or it is empty.
 
     (Abstaining whenever no sentence reached the support threshold was measured on the dev set:
     it withheld three correct lookups and caught no unanswerable question.)"""

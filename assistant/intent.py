@@ -1,7 +1,7 @@
 """What a question asks for: a paper by description (lookup), a comparison, a topic survey, or a fact.
 
-Answering picks its prompt and number of sources by intent; retrieval weighs whole abstracts
-against single sentences by it.
+Answering picks its prompt and number of sources by intent; retrieval its weights (whole
+abstract or single sentences, keywords, a feedback pass for topics).
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.chunking import chunk_kind
 from assistant.config import RetrievalSettings, Settings
 from assistant.embedding import Embedder
-from assistant.chunking import chunk_kind
-from assistant.fusion import blend_whole_and_best, mix, ranking, weighted_rrf, weighted_score_fusion
 from assistant.evidence import pick_evidence
+from assistant.fusion import blend_whole_and_best, mix, ranking, weighted_rrf, weighted_score_fusion
 from assistant.lexical import LexicalIndex
 from assistant.store import Filters, PaperStore
 from assistant.types import Hit, Paper
@@ -72,7 +72,8 @@ class Retriever:
                     dense_score=dense.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
 
-    def _dense_scores(self, qvec: np.ndarray, filters: Filters | None, r: RetrievalSettings) -> dict[str, float]:
+    def _dense_scores(self, qvec: np.ndarray, filters: Filters | None,
+                      r: RetrievalSettings) -> dict[str, float]:
         """Each candidate paper's best chunk and whole abstract, then its best single sentence.
 
         The sentence term matters when a question restates one finding of an abstract (a claim,
@@ -81,8 +82,8 @@ class Retriever:
         matches = self.store.dense_query(qvec, r.dense_candidates, filters)
         scores = blend_whole_and_best(((m.paper_id, m.kind, m.score) for m in matches), r.whole_abstract_weight)
         if r.sentence_weight and scores:
-            best_sentence = {pid: float((vecs @ qvec).max())
-                             for pid, (sentences, vecs) in self.store.sentences_of(list(scores)).items() if sentences}
+            sentences = self.store.sentences_of(list(scores))
+            best_sentence = {pid: float((vecs @ qvec).max()) for pid, (texts, vecs) in sentences.items() if texts}
             scores = mix(scores, best_sentence, r.sentence_weight)
         return scores
 
