@@ -11,7 +11,7 @@ from assistant.embedding import Embedder
 from assistant.evidence import pick_evidence
 from assistant.fusion import blend_whole_and_best, mix, ranking, weighted_rrf, weighted_score_fusion
 from assistant.lexical import LexicalIndex
-from assistant.store import Filters, PaperStore
+from assistant.store import DenseMatch, Filters, PaperStore
 from assistant.types import Hit, Paper
 
 
@@ -58,28 +58,34 @@ class Retriever:
         if not papers or not query.strip():
             return []
         qvec = self.embedder.embed_queries([query])[0]
-        dense = self._dense_scores(qvec, filters, r) if mode != "lexical" else {}
+        matches = self.store.dense_query(qvec, r.dense_candidates, filters) if mode != "lexical" else []
+        dense = self._dense_scores(matches, qvec, r)
         lexical = self._lexical_scores(query, filters, papers, r) if mode != "dense" else {}
         fused = self._fuse(dense, lexical, mode, r)
         if r.feedback_weight and mode != "lexical" and fused:
-            # the second pass decides the ranking; hits keep the first pass's dense score, the
-            # question's own similarity, which is what abstention judges
+            # the second pass decides the ranking only
             feedback = self._feedback_query(qvec, ranking(fused)[:r.feedback_docs], r.feedback_weight)
-            fused = self._fuse(self._dense_scores(feedback, filters, r), lexical, mode, r)
+            second = self.store.dense_query(feedback, r.dense_candidates, filters)
+            fused = self._fuse(self._dense_scores(second, feedback, r), lexical, mode, r)
         top = ranking(fused)[:k]
+        # hits report the question's own similarity (first pass), under the intent's weights or the
+        # default ones, whichever is higher: abstention asks whether anything is close at all
+        base = self.settings.retrieval
+        similarity = dense
+        if not _same_dense_weights(r, base):
+            similarity = {pid: max(s, dense[pid]) for pid, s in self._dense_scores(matches, qvec, base).items()}
         evidence = self._evidence(query, qvec, top)
         return [Hit(paper=papers[pid], score=fused[pid], rank=i, evidence=evidence.get(pid, []),
-                    dense_score=dense.get(pid), lexical_score=lexical.get(pid))
+                    dense_score=similarity.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
 
-    def _dense_scores(self, qvec: np.ndarray, filters: Filters | None,
+    def _dense_scores(self, matches: list[DenseMatch], qvec: np.ndarray,
                       r: RetrievalSettings) -> dict[str, float]:
         """Each candidate paper's best chunk and whole abstract, then its best single sentence.
 
         The sentence term matters when a question restates one finding of an abstract (a claim,
         a number): a window dilutes it with its neighbours, the whole abstract more so.
         """
-        matches = self.store.dense_query(qvec, r.dense_candidates, filters)
         scores = blend_whole_and_best(((m.paper_id, m.kind, m.score) for m in matches), r.whole_abstract_weight)
         if r.sentence_weight and scores:
             sentences = self.store.sentences_of(list(scores))
@@ -119,3 +125,7 @@ class Retriever:
         n = self.settings.retrieval.evidence_sentences
         return {pid: pick_evidence(query, qvec, sentences, vecs, n)
                 for pid, (sentences, vecs) in self.store.sentences_of(paper_ids).items() if sentences}
+
+
+def _same_dense_weights(a: RetrievalSettings, b: RetrievalSettings) -> bool:
+    return (a.whole_abstract_weight, a.sentence_weight) == (b.whole_abstract_weight, b.sentence_weight)
