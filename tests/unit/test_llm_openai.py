@@ -67,9 +67,14 @@ class ChatServer(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that stops reading mid-stream (the timeout tests) is expected, not a traceback."""
+
+
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatServer)
+    httpd = QuietServer(("127.0.0.1", 0), ChatServer)
     httpd.daemon_threads = True
     httpd.requests = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
