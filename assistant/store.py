@@ -116,6 +116,7 @@ class PaperStore:
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
         self._papers: dict[str, Paper] | None = None
         self._fingerprint: tuple[dict[str, Paper], str] | None = None  # (papers it was taken of, value)
+        self._count: tuple[dict[str, Paper], int] | None = None  # the same for the chunk count
         self._sentence_cache: dict[str, tuple[list[str], np.ndarray]] = {}
         self._known_vectors: dict[str, np.ndarray] | None = None  # text -> vector over the cache
 
@@ -174,7 +175,11 @@ class PaperStore:
         return self._fingerprint[1]
 
     def count_chunks(self) -> int:
-        return self._chunks.count()
+        """Chunks in the collection (counted once per papers() load: every dense query asks)."""
+        papers = self.papers()
+        if self._count is None or self._count[0] is not papers:
+            self._count = (papers, self._chunks.count())
+        return self._count[1]
 
     # -- writing -------------------------------------------------------------------------------
     def delete_papers(self, paper_ids: list[str]) -> None:
@@ -240,7 +245,7 @@ class PaperStore:
     def dense_query(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[DenseMatch]:
         """Nearest chunks by cosine similarity, through llama-index's Chroma vector store."""
         from llama_index.core.vector_stores.types import VectorStoreQuery
-        total = self._chunks.count()
+        total = self.count_chunks()
         if total == 0:
             return []
         query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(n, total),
