@@ -115,8 +115,8 @@ class PaperStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
         self._papers: dict[str, Paper] | None = None
-        self._fingerprint: tuple[dict[str, Paper], str] | None = None  # (papers it was taken of, value)
-        self._count: tuple[dict[str, Paper], int] | None = None  # the same for the chunk count
+        self._fingerprint: str | None = None  # both taken once per papers() load: every search asks
+        self._count: int | None = None
         self._sentence_cache: dict[str, tuple[list[str], np.ndarray]] = {}
         self._known_vectors: dict[str, np.ndarray] | None = None  # text -> vector over the cache
 
@@ -155,6 +155,7 @@ class PaperStore:
     def papers(self) -> dict[str, Paper]:
         """All completely stored papers by id (cached until the next write)."""
         if self._papers is None:
+            self._fingerprint = self._count = None
             got = self._chunks.get(where={"kind": "abstract"}, include=["metadatas"])
             self._papers = {}
             for meta in got["metadatas"] or []:
@@ -166,20 +167,19 @@ class PaperStore:
         return {pid: p.content_hash for pid, p in self.papers().items()}
 
     def fingerprint(self) -> str:
-        """Changes whenever any paper is added, changed or removed (computed once per papers() load,
-        since every search checks it)."""
-        papers = self.papers()
-        if self._fingerprint is None or self._fingerprint[0] is not papers:
-            items = sorted((pid, p.content_hash) for pid, p in papers.items())
-            self._fingerprint = (papers, hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16])
-        return self._fingerprint[1]
+        """Changes whenever any paper is added, changed or removed."""
+        self.papers()  # (re)loads the papers first, which resets the cached value
+        if self._fingerprint is None:
+            items = sorted(self.stored_hashes().items())
+            self._fingerprint = hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+        return self._fingerprint
 
     def count_chunks(self) -> int:
-        """Chunks in the collection (counted once per papers() load: every dense query asks)."""
-        papers = self.papers()
-        if self._count is None or self._count[0] is not papers:
-            self._count = (papers, self._chunks.count())
-        return self._count[1]
+        """Chunks in the collection."""
+        self.papers()  # (re)loads the papers first, which resets the cached count
+        if self._count is None:
+            self._count = self._chunks.count()
+        return self._count
 
     # -- writing -------------------------------------------------------------------------------
     def delete_papers(self, paper_ids: list[str]) -> None:
