@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.config import RetrievalSettings
 
 
 def best_per_paper(scored_chunks: Iterable[tuple[str, float]]) -> dict[str, float]:
@@ -94,3 +98,28 @@ def weighted_score_fusion(dense: Mapping[str, float], lexical: Mapping[str, floa
     total = dense_weight + lexical_weight
     return {pid: (dense_weight * nd.get(pid, 0.0) + lexical_weight * nl.get(pid, 0.0)) / total
             for pid in set(nd) | set(nl)}
+
+
+def dense_paper_scores(matches: Iterable[tuple[str, str, float]], best_sentence: Mapping[str, float],
+                       r: "RetrievalSettings") -> dict[str, float]:
+    """A paper's dense score: its best chunk blended with its whole abstract, then mixed with its
+    best single sentence (`best_sentence`, by paper) when `r.sentence_weight` is set."""
+    scores = blend_whole_and_best(matches, r.whole_abstract_weight)
+    return mix(scores, best_sentence, r.sentence_weight) if r.sentence_weight else scores
+
+
+def lexical_paper_scores(chunks: Iterable[tuple[str, str, float]], r: "RetrievalSettings") -> dict[str, float]:
+    """A paper's BM25 score from its (paper_id, kind, score) chunks: best window and whole abstract."""
+    return blend_whole_and_best(chunks, r.lexical_whole_weight)
+
+
+def fuse(dense: dict[str, float], lexical: dict[str, float], mode: str,
+         r: "RetrievalSettings") -> dict[str, float]:
+    """The ranking scores of a search mode: dense | lexical | hybrid (RRF or score fusion, per `r`)."""
+    if mode == "dense":
+        return dense
+    if mode == "lexical":
+        return lexical
+    if r.fusion == "rrf":
+        return weighted_rrf([ranking(dense), ranking(lexical)], [r.dense_weight, r.lexical_weight], r.rrf_k)
+    return weighted_score_fusion(dense, lexical, r.dense_weight, r.lexical_weight)

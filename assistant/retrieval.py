@@ -9,7 +9,7 @@ from assistant.chunking import chunk_kind
 from assistant.config import RetrievalSettings, Settings
 from assistant.embedding import Embedder
 from assistant.evidence import pick_evidence
-from assistant.fusion import blend_whole_and_best, mix, ranking, weighted_rrf, weighted_score_fusion
+from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 from assistant.lexical import LexicalIndex
 from assistant.store import DenseMatch, Filters, PaperStore
 from assistant.types import Hit, Paper
@@ -61,12 +61,12 @@ class Retriever:
         matches = self.store.dense_query(qvec, r.dense_candidates, filters) if mode != "lexical" else []
         dense = self._dense_scores(matches, qvec, r)
         lexical = self._lexical_scores(query, filters, papers, r) if mode != "dense" else {}
-        fused = self._fuse(dense, lexical, mode, r)
+        fused = fuse(dense, lexical, mode, r)
         if r.feedback_weight and mode != "lexical" and fused:
             # the second pass decides the ranking only
             feedback = self._feedback_query(qvec, ranking(fused)[:r.feedback_docs], r.feedback_weight)
             second = self.store.dense_query(feedback, r.dense_candidates, filters)
-            fused = self._fuse(self._dense_scores(second, feedback, r), lexical, mode, r)
+            fused = fuse(self._dense_scores(second, feedback, r), lexical, mode, r)
         top = ranking(fused)[:k]
         # hits report the question's own similarity (first pass), under the intent's weights or the
         # default ones, whichever is higher: abstention asks whether anything is close at all
@@ -86,12 +86,11 @@ class Retriever:
         The sentence term matters when a question restates one finding of an abstract (a claim,
         a number): a window dilutes it with its neighbours, the whole abstract more so.
         """
-        scores = blend_whole_and_best(((m.paper_id, m.kind, m.score) for m in matches), r.whole_abstract_weight)
-        if r.sentence_weight and scores:
-            sentences = self.store.sentences_of(list(scores))
+        best_sentence: dict[str, float] = {}
+        if r.sentence_weight:
+            sentences = self.store.sentences_of(sorted({m.paper_id for m in matches}))
             best_sentence = {pid: float((vecs @ qvec).max()) for pid, (texts, vecs) in sentences.items() if texts}
-            scores = mix(scores, best_sentence, r.sentence_weight)
-        return scores
+        return dense_paper_scores(((m.paper_id, m.kind, m.score) for m in matches), best_sentence, r)
 
     def _feedback_query(self, qvec: np.ndarray, paper_ids: list[str], weight: float) -> np.ndarray:
         """Rocchio: the query vector plus `weight` times the mean of the papers' abstract vectors."""
@@ -107,19 +106,7 @@ class Retriever:
         if filters is not None and not filters.is_empty():
             allowed = {pid for pid, p in papers.items() if filters.accepts(p)}
         top = self.lexical().top(query, r.lexical_candidates, allowed)
-        return blend_whole_and_best(((pid, chunk_kind(cid), score) for cid, pid, score in top),
-                                    r.lexical_whole_weight)
-
-    @staticmethod
-    def _fuse(dense: dict[str, float], lexical: dict[str, float], mode: str,
-              r: RetrievalSettings) -> dict[str, float]:
-        if mode == "dense":
-            return dense
-        if mode == "lexical":
-            return lexical
-        if r.fusion == "rrf":
-            return weighted_rrf([ranking(dense), ranking(lexical)], [r.dense_weight, r.lexical_weight], r.rrf_k)
-        return weighted_score_fusion(dense, lexical, r.dense_weight, r.lexical_weight)
+        return lexical_paper_scores(((pid, chunk_kind(cid), score) for cid, pid, score in top), r)
 
     def _evidence(self, query: str, qvec: np.ndarray, paper_ids: list[str]) -> dict[str, list[str]]:
         n = self.settings.retrieval.evidence_sentences

@@ -5,8 +5,8 @@
 
 A dump holds, per question, what `Retriever` computes before fusing: the dense chunk candidates
 (paper, kind, cosine), the best sentence cosine of each candidate paper, and the BM25 chunk
-candidates. The grid replays only the arithmetic (the same `assistant.fusion` functions and
-`RetrievalSettings.for_intent`), so hundreds of settings take seconds instead of re-embedding.
+candidates. The grid replays only the arithmetic (the `assistant.fusion` functions the retriever calls,
+and `RetrievalSettings.for_intent`), so hundreds of settings take seconds instead of re-embedding.
 It replays the first pass only: the feedback pass of topic questions needs a new dense query.
 The defaults in assistant/config.py were picked here from dev, dev_paraphrase, the robustness
 set and SciFact together, then confirmed with the real retriever (benchmarks/retrieval.py).
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from assistant.chunking import chunk_kind
 from assistant.config import RetrievalSettings
-from assistant.fusion import blend_whole_and_best, mix, ranking, weighted_rrf, weighted_score_fusion
+from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 
 GRID = {"whole_abstract_weight": (0.5, 0.75, 0.9), "lexical_weight": (0.5, 0.6, 0.8),
         "sentence_weight": (0.0, 0.2, 0.4), "lexical_whole_weight": (0.0, 0.75)}
@@ -52,18 +52,11 @@ def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
     print(f"{len(rows)} questions -> {out}")
 
 
-def fuse(row: dict, settings: RetrievalSettings) -> list[str]:
+def replay(row: dict, settings: RetrievalSettings) -> list[str]:
     """The paper ranking `Retriever.search` (hybrid) would return for this row under `settings`."""
     r = settings.for_intent(row["intent"])
-    dense = blend_whole_and_best(row["dense"], r.whole_abstract_weight)
-    if r.sentence_weight:
-        dense = mix(dense, row["sentences"], r.sentence_weight)
-    lexical = blend_whole_and_best(row["lexical"], r.lexical_whole_weight)
-    if r.fusion == "rrf":
-        fused = weighted_rrf([ranking(dense), ranking(lexical)], [r.dense_weight, r.lexical_weight], r.rrf_k)
-    else:
-        fused = weighted_score_fusion(dense, lexical, r.dense_weight, r.lexical_weight)
-    return ranking(fused)
+    dense = dense_paper_scores(row["dense"], row["sentences"], r)
+    return ranking(fuse(dense, lexical_paper_scores(row["lexical"], r), "hybrid", r))
 
 
 def metrics(rows: list[dict], rankings: list[list[str]]) -> dict[str, float]:
@@ -86,7 +79,7 @@ def grid(paths: list[Path], top: int) -> None:
     results = []
     for values in itertools.product(*GRID.values()):
         settings = RetrievalSettings(**dict(zip(GRID, values)))
-        scores = {name: metrics(rows, [fuse(row, settings) for row in rows]) for name, rows in sets.items()}
+        scores = {name: metrics(rows, [replay(row, settings) for row in rows]) for name, rows in sets.items()}
         results.append((sum(s["mrr@10"] for s in scores.values()) / len(scores), values, scores))
     results.sort(key=lambda item: -item[0])
     print(" ".join(GRID) + " | " + " | ".join(f"{name} mrr@10 hit@1" for name in sets) + " | mean")
