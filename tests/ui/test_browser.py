@@ -205,9 +205,20 @@ def test_uncovered_question_gets_not_in_the_papers_with_closest_titles(page):
     _shot(page, "chat-abstain.png")
 
 
+def _fill_until_it_holds(page, selector: str, value: str, tries: int = 5) -> None:
+    """Fill a box that may still be mounting (a just-opened accordion) until the value stays."""
+    box = page.locator(selector).first
+    for _ in range(tries):
+        box.fill(value)
+        page.wait_for_timeout(300)
+        if box.input_value() == value:
+            return
+    raise AssertionError(f"{selector} would not keep {value!r}")
+
+
 def test_bad_date_filter_is_a_readable_message(page):
     page.locator("#settings").get_by_text("Settings").click()
-    page.locator("#date-from textarea, #date-from input").first.fill("last spring")
+    _fill_until_it_holds(page, "#date-from textarea, #date-from input", "last spring")
     _ask(page, NOPROP_Q)
     error = page.locator("#chat .ra-error").last.inner_text()
     assert "is not a date" in error and "Traceback" not in error
