@@ -13,9 +13,9 @@ from typing import Any
 
 from assistant.types import Skipped
 
-from ingest.fields import month_number, parse_bibtex_authors
-from ingest.raw import FileParse
-from ingest.records import record_from_row
+from ingest.fields import iso_date, month_number, parse_bibtex_authors
+from ingest.raw import FileParse, RawRecord
+from ingest.records import record_from_row, unreadable
 
 _TIE = re.compile(r"(?<!\\)~")  # a non-breaking space in BibTeX; \~{n} is an accent and stays
 _ARXIV_PREFIXES = {"arxiv", ""}
@@ -29,7 +29,7 @@ def parse_bibtex(text: str, source: str) -> FileParse:
         result.skipped.append(Skipped(source, block.start_line + 1, _failure_reason(block)))
     for entry in library.entries:
         line = entry.start_line + 1
-        outcome = record_from_row(_row(entry), source, line)
+        outcome = _entry_record(entry, source, line)
         if isinstance(outcome, str):
             result.skipped.append(Skipped(source, line, f"{outcome} in @{entry.entry_type}{{{entry.key}}}"))
         else:
@@ -37,6 +37,14 @@ def parse_bibtex(text: str, source: str) -> FileParse:
     result.records.sort(key=lambda r: r.line or 0)  # failed blocks are listed apart; keep file order
     result.skipped.sort(key=lambda s: s.line or 0)
     return result
+
+
+def _entry_record(entry: Any, source: str, line: int) -> RawRecord | str:
+    try:
+        row = _row(entry)
+    except Exception as error:  # noqa: BLE001 - lose this entry only; the fuzz tests assert it never fires
+        return unreadable(error)
+    return record_from_row(row, source, line)
 
 
 def _parse_string(text: str) -> Any:
@@ -77,7 +85,8 @@ def _untie(value: str) -> str:
 
 
 def _year_month(year: str | None, month: str | None) -> str | None:
+    """ISO text from BibTeX's year and month fields; None when the year is not a year."""
     if not year:
         return None
     number = month_number(month) if month else None
-    return f"{year.strip()}-{int(number):02d}" if number else year.strip()
+    return iso_date(f"{year.strip()}-{int(number):02d}" if number else year.strip())

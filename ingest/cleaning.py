@@ -73,7 +73,9 @@ _MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\w$])\$(?=\S)([^$]{1,300}?)(?<=\S)\$(?!\
 _MATH_BRACKETS = re.compile(r"\\[()\[\]]")
 
 _URL = re.compile(r"https?://[^\s<>\"'{}]+")
-_URL_LABEL = re.compile(r"(https?://[^\s{}<>\"']+)\{[^{}]*\}")  # \href{url}{label} that lost its \href
+# \href{url}{label} that lost its \href. Tried once per run of URL characters, at its first
+# "http", without backtracking: trying every "https://" of one long run was quadratic
+_URL_LABEL = re.compile(r"(?<![^\s{}<>\"'])((?>[^\s{}<>\"']*?(?=https?://)))(https?://[^\s{}<>\"']++)\{[^{}]*\}")
 _GLUED_URL = re.compile(r"([^\s(\[<\"'/=])(https?://)")
 _ACCENTED_GROUP = re.compile(r"\{([^\x00-\x7f\s]{1,2})\}")  # H{ö}lder, after accents are decoded
 # a group not attached to a word, ^ or _: {PLM}, {{BERT}}; x_{i} and mathcal{O} keep their braces
@@ -120,13 +122,14 @@ def _decode_accents(text: str) -> str:
 
 
 def _strip_braces(text: str) -> str:
-    text = _URL_LABEL.sub(r"\1", text)
+    text = _URL_LABEL.sub(r"\1\2", text)
     text = _ACCENTED_GROUP.sub(r"\1", text).replace("{}", "")
     return _repeat(_LOOSE_GROUP, r"\1", text)
 
 
 def _repeat(pattern: re.Pattern, replacement: str, text: str) -> str:
-    """Substitute until nothing changes: nested groups are peeled from the inside out."""
+    """Substitute until nothing changes: nested groups are peeled from the inside out, one level a
+    pass; the reader rejects values nested deeper than sanitize.MAX_BRACE_DEPTH, which bounds the passes."""
     while True:
         new = pattern.sub(replacement, text)
         if new == text:

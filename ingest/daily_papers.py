@@ -19,15 +19,17 @@ from assistant.types import Skipped
 
 from ingest.fields import iso_date
 from ingest.raw import FileParse, RawRecord
+from ingest.sanitize import split_lines
 
 _HEADER = {"new", "subscribe", "daily papers", "byak and the research community",
            "get trending papers in your email inbox!",
            "get trending papers in your email inbox once a day!"}
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-_PAGE_DATE = re.compile(rf"^{_MONTH} \d{{1,2}}$")  # the page's own date, e.g. "Apr 14"
+_PAGE_DATE = re.compile(rf"^{_MONTH} [0-9]{{1,2}}$")  # the page's own date, e.g. "Apr 14"
 _GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9\"'(])")
-_AUTHORS = re.compile(r"^[•·*-]?\s*(\d+)\s+authors?$")
-_DATED = re.compile(rf"^({_MONTH} \d{{1,2}}(?:, \d{{4}})?)(?:\s+(\d+))?$")
+# ASCII digits, a few of them: int() fails on "²" (which \d would not match anyway) and on 5,000 digits
+_AUTHORS = re.compile(r"^[•·*-]?\s*([0-9]{1,6})\s+authors?$")
+_DATED = re.compile(rf"^({_MONTH} [0-9]{{1,2}}(?:, [0-9]{{4}})?)(?:\s+([0-9]{{1,9}}))?$")
 _SEPARATOR = re.compile(r"^[·•]$")
 # no title in the sample is longer than 170 characters and no abstract shorter than 420
 _MAX_TITLE = 300
@@ -47,7 +49,7 @@ class _Unit:
 
 def parse_daily_papers(text: str, source: str) -> FileParse:
     """Papers (title, abstract, and in layout B authors count, date, upvotes) from one page."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     units = _blocks(lines) if is_block_layout(lines) else _lines(lines)
     content = [_unglue_subscribe(u) for u in units if not _is_header(u)]
     # any other .txt (notes, a README) would pair its lines into nonsense papers

@@ -14,11 +14,11 @@ from assistant.text import normalize_space
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-_ISO = re.compile(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?:[T ].*)?$")
+_ISO = re.compile(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?:[T ].*)?$", re.ASCII)
 # "Dec 24, 2022", "December 24 2022", "24 Dec 2022"; the Daily Papers pages use the first
-_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})$")
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2}) ([A-Za-z]{3,9})\.?,? (\d{4})$")
-_MONTH_YEAR = re.compile(r"^([A-Za-z]{3,9})\.?,? (\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})$", re.ASCII)
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2}) ([A-Za-z]{3,9})\.?,? (\d{4})$", re.ASCII)
+_MONTH_YEAR = re.compile(r"^([A-Za-z]{3,9})\.?,? (\d{4})$", re.ASCII)
 
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 _ARXIV_NEW = r"\d{4}\.\d{4,5}"
@@ -26,6 +26,9 @@ _ARXIV_OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ARXIV = re.compile(
     rf"^(?:arxiv:\s*|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)?({_ARXIV_NEW}|{_ARXIV_OLD})(v\d+)?(?:\.pdf)?$",
     re.IGNORECASE)
+_MAX_DATE_CHARS = 100  # "Mon, 2 Apr 2007 19:18:42 GMT" is 29
+_COUNT = re.compile(r"[0-9]{1,12}\Z")
+_MAX_COUNT = 10 ** 12
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _LIST_SEP = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+|\s*&\s*", re.IGNORECASE)
 
@@ -36,9 +39,9 @@ def iso_date(value: Any) -> str | None:
     >>> iso_date("Dec 24, 2022"), iso_date(2019), iso_date("2007-04-02T10:00:00Z")
     ('2022-12-24', '2019', '2007-04-02')
     """
-    if value is None or isinstance(value, bool):
+    text = normalize_space(scalar_text(value))
+    if not text or len(text) > _MAX_DATE_CHARS:
         return None
-    text = normalize_space(str(value))
     if match := _ISO.match(text):
         return _join_date(match.group(1), match.group(2), match.group(3))
     if match := _MONTH_DAY_YEAR.match(text):
@@ -52,10 +55,26 @@ def iso_date(value: Any) -> str | None:
     return None
 
 
+def scalar_text(value: Any) -> str:
+    """A string or number as text; "" for None, bools, containers and ints too long to print.
+
+    >>> scalar_text(2019), scalar_text([["nested"]]), scalar_text(True)
+    ('2019', '', '')
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:  # an int of more than 4,300 digits
+            return ""
+    return ""
+
+
 def month_number(name: str) -> str | None:
     """`"Jun"`, `"june"` or `"6"` as `"6"`; None for anything else."""
     name = name.strip().lower()
-    if name.isdigit():
+    if _COUNT.match(name):
         return name if 1 <= int(name) <= 12 else None
     return _month(name)
 
@@ -82,7 +101,7 @@ def normalize_doi(value: Any) -> str | None:
     >>> normalize_doi("https://doi.org/10.18653/V1/N19-1423")
     '10.18653/v1/n19-1423'
     """
-    match = _DOI.match(normalize_space(str(value or "")))
+    match = _DOI.match(normalize_space(scalar_text(value)))
     return match.group(1).lower().rstrip(".") if match else None
 
 
@@ -92,7 +111,7 @@ def normalize_arxiv_id(value: Any) -> str | None:
     >>> normalize_arxiv_id("arXiv:2201.02177v2"), normalize_arxiv_id("hep-th/9901001")
     ('2201.02177', 'hep-th/9901001')
     """
-    match = _ARXIV.match(normalize_space(str(value or "")))
+    match = _ARXIV.match(normalize_space(scalar_text(value)))
     return match.group(1) if match else None
 
 
@@ -113,13 +132,14 @@ def parse_authors(value: Any) -> tuple[str, ...]:
 
 
 def _author_name(item: Any) -> str:
+    """One name from a string, {"name": ...}, {"given", "family"} or [last, first, suffix]; else ""."""
     if isinstance(item, dict):
-        if item.get("name"):
-            return str(item["name"])
-        return " ".join(str(item.get(k) or "") for k in ("given", "family"))
-    if isinstance(item, (list, tuple)):  # arXiv's authors_parsed: [last, first, suffix]
-        return " ".join(str(p) for p in (*item[1:2], item[0], *item[2:]) if p)
-    return str(item)
+        parts = [item.get("name")] if scalar_text(item.get("name")) else [item.get("given"), item.get("family")]
+    elif isinstance(item, (list, tuple)):  # arXiv's authors_parsed: [last, first, suffix]
+        parts = [*item[1:2], *item[:1], *item[2:]]
+    else:
+        parts = [item]
+    return " ".join(text for text in map(scalar_text, parts) if text)
 
 
 def _split_author_string(text: str) -> list[str]:
@@ -151,7 +171,7 @@ def _reading_order(name: str) -> str:
 def parse_categories(value: Any) -> tuple[str, ...]:
     """Categories from a list or a space/comma separated string ("cs.CL cs.LG")."""
     if isinstance(value, (list, tuple)):
-        items = [str(v) for v in value]
+        items = [v for v in value if isinstance(v, str)]
     elif isinstance(value, str):
         items = re.split(r"[\s,;]+", value)
     else:
@@ -160,12 +180,19 @@ def parse_categories(value: Any) -> tuple[str, ...]:
 
 
 def parse_count(value: Any) -> int | None:
-    """A non-negative whole number (upvotes, author counts) from an int or text; else None."""
+    """A non-negative whole number (upvotes, author counts) from an int or text; else None.
+
+    >>> parse_count("1,204"), parse_count("³"), parse_count(-1), parse_count(10 ** 20)
+    (1204, None, None, None)
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int):
-        return value if value >= 0 else None
-    text = str(value or "").strip().replace(",", "")
-    return int(text) if text.isdigit() else None
+        return value if 0 <= value < _MAX_COUNT else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip().replace(",", "")
+    # ASCII digits only: "²".isdigit() is True but int("²") fails, and a 5,000-digit count is no count
+    return int(text) if _COUNT.match(text) else None

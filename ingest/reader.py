@@ -19,7 +19,9 @@ from ingest.daily_papers import parse_daily_papers
 from ingest.dedupe import merge_duplicates
 from ingest.drafts import Draft, draft_from_record
 from ingest.ids import assign_ids
-from ingest.raw import FileParse
+from ingest.raw import FileParse, RawRecord
+from ingest.records import unreadable
+from ingest.sanitize import file_text, looks_binary, oversize_reason, plain_record
 from ingest.tabular import parse_csv, parse_json, parse_json_lines
 
 Parser = Callable[[str, str], FileParse]
@@ -55,7 +57,7 @@ def read_paths(paths: list[str | Path] | None = None) -> ParseResult:
         records_read += parsed.records_read
         skipped += parsed.skipped
         for record in parsed.records:
-            draft = draft_from_record(record)
+            draft = _draft(record)
             if isinstance(draft, str):
                 skipped.append(Skipped(record.source, record.line, draft))
             else:
@@ -63,6 +65,17 @@ def read_paths(paths: list[str | Path] | None = None) -> ParseResult:
     unique, merged = merge_duplicates(drafts)
     return ParseResult(papers=assign_ids(unique), skipped=skipped,
                        records_read=records_read, duplicates_merged=merged)
+
+
+def _draft(record: RawRecord) -> Draft | str:
+    """The record made plain and cleaned, or why not: too pathological to clean, or no words left."""
+    record = plain_record(record)
+    if reason := oversize_reason(record):
+        return reason
+    try:
+        return draft_from_record(record)
+    except Exception as error:  # noqa: BLE001 - lose this record only; the fuzz tests assert it never fires
+        return unreadable(error)
 
 
 def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
@@ -100,8 +113,9 @@ def read_file(path: Path) -> FileParse:
         return FileParse(skipped=[text])
     try:
         return _PARSERS[path.suffix.lower()](text, source)
-    except (ValueError, RecursionError) as error:  # input the parser did not foresee: lose this file only
-        return FileParse(skipped=[Skipped(source, None, f"could not be parsed ({type(error).__name__}: {error})")])
+    except Exception as error:  # noqa: BLE001 - input no parser foresaw: lose this file only, not the run
+        return FileParse(skipped=[Skipped(source, None, f"could not be parsed ({type(error).__name__}: "
+                                                        f"{str(error)[:120]})")])
 
 
 def _decode(path: Path) -> str | Skipped:
@@ -112,9 +126,10 @@ def _decode(path: Path) -> str | Skipped:
         return Skipped(source, None, f"cannot be read ({error.strerror or error})")
     if not data.strip():
         return Skipped(source, None, "file is empty")
-    if b"\x00" in data:
+    if looks_binary(data):
         return Skipped(source, None, "not UTF-8 text (binary data)")
     try:
-        return data.decode("utf-8-sig")  # a BOM (Excel's CSV export) is not part of the first column name
+        text = data.decode("utf-8-sig")  # a BOM (Excel's CSV export) is not part of the first column name
     except UnicodeDecodeError as error:
         return Skipped(source, None, f"not UTF-8 text (invalid byte at offset {error.start})")
+    return file_text(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.fields import (iso_date, normalize_arxiv_id, normalize_doi, parse_authors,
-                           parse_categories, parse_count)
+                           parse_categories, parse_count, scalar_text)
 from ingest.raw import RawRecord
 
 # first present wins; arXiv's first version date is the paper's date, update_date only its last edit
@@ -20,7 +20,23 @@ _DATE_KEYS = ("date", "published", "publication_date", "versions", "update_date"
 
 
 def record_from_row(row: dict[str, Any], source: str, line: int | None) -> RawRecord | str:
-    """The row as a RawRecord, or the reason it cannot be one ("missing abstract")."""
+    """The row as a RawRecord, or the reason it cannot be one ("missing abstract").
+
+    Values of the wrong type or shape are dropped field by field; should one still raise, only
+    this record is lost, with the error as its reason.
+    """
+    try:
+        return _record(row, source, line)
+    except Exception as error:  # noqa: BLE001 - a last line of defence; the fuzz tests assert it never fires
+        return unreadable(error)
+
+
+def unreadable(error: Exception) -> str:
+    """The skip reason for a record whose reading raised: the error's type and the start of its text."""
+    return f"unreadable record ({type(error).__name__}: {str(error)[:120]})"
+
+
+def _record(row: dict[str, Any], source: str, line: int | None) -> RawRecord | str:
     fields = {str(key).strip().lower(): value for key, value in row.items() if key is not None}
     title, abstract = _text(fields.get("title")), _text(fields.get("abstract") or fields.get("summary"))
     if not title and not abstract:
@@ -45,9 +61,9 @@ def _fill_identifiers(record: RawRecord, fields: dict[str, Any]) -> None:
     record.doi = normalize_doi(fields.get("doi"))
     record.arxiv_id = (normalize_arxiv_id(fields.get("arxiv_id")) or normalize_arxiv_id(fields.get("arxiv"))
                        or normalize_arxiv_id(fields.get("id")))
-    own_id = fields.get("id")
-    if own_id not in (None, "") and not normalize_arxiv_id(own_id) and not normalize_doi(own_id):
-        record.source_id = str(own_id).strip()
+    own_id = scalar_text(fields.get("id")).strip()
+    if own_id and not normalize_arxiv_id(own_id) and not normalize_doi(own_id):
+        record.source_id = own_id
     elif normalize_doi(own_id) and not record.doi:
         record.doi = normalize_doi(own_id)
 

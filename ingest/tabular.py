@@ -1,6 +1,8 @@
 """JSON Lines, JSON and CSV files read row by row, each row mapped by `records.record_from_row`.
 
-A broken row is one Skipped with its line; the rows around it are still read.
+A broken row is one Skipped with its line; the rows around it are still read. Every step is
+linear in the file's size: lines are counted once, front to back, and each JSON value is decoded
+from its own slice, so an error in one element costs that element and not the whole file.
 """
 
 from __future__ import annotations
@@ -8,14 +10,36 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any, Iterator
 
 from assistant.types import Skipped
 
 from ingest.raw import FileParse
 from ingest.records import record_from_row
+from ingest.sanitize import split_lines
 
 Row = tuple[int, Any]  # (1-based line, decoded value or the Skipped reason)
+# records nest 2-3 levels (authors as objects); deeper values are pathological and would hit
+# the JSON decoder's recursion limit
+MAX_JSON_DEPTH = 64
+# csv's own limit (131,072 characters per field) raises mid-file and loses every later row; a
+# too-long abstract is rejected as a record instead (sanitize.MAX_ABSTRACT_CHARS)
+_CSV_FIELD_LIMIT = 2**31 - 1
+# a JSON string (ends at its closing quote, or at a raw newline where it was cut off) or one structural character
+_JSON_TOKEN = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[][{},]')
+_NEXT_VALUE_LINE = re.compile(r"\n(?=[{\[])")
+_SPACE = re.compile(r"\s*")
+_MAX_INDENT = 256
+_SPACE_OR_COMMA = re.compile(r"[\s,]*")
+
+
+def _bounded_int(digits: str) -> int | str:
+    # int() refuses more than 4,300 digits (ValueError for the whole file); such a "number" stays text
+    return int(digits) if len(digits) <= 100 else digits
+
+
+_DECODER = json.JSONDecoder(parse_int=_bounded_int)
 
 
 def parse_json_lines(text: str, source: str) -> FileParse:
@@ -24,31 +48,35 @@ def parse_json_lines(text: str, source: str) -> FileParse:
 
 
 def parse_json(text: str, source: str) -> FileParse:
-    """A `.json` file: an array of objects, one object, or (as arXiv's snapshot is) JSON Lines."""
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        return _collect(_json_array(text), source)
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return parse_json_lines(text, source)  # several objects: JSON Lines under a .json name
-    first_line = text[:len(text) - len(stripped)].count("\n") + 1
-    return _collect(iter([(first_line, value)]), source)
+    """A `.json` file: an array of objects, one object, or several objects and arrays one after
+    another (as arXiv's snapshot, which is JSON Lines under a .json name)."""
+    return _collect(_json_values(text), source)
 
 
 def parse_csv(text: str, source: str, delimiter: str = ",") -> FileParse:
     """A header row, then one paper per row; quoted fields may span lines."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)  # process-wide, and the same value every time
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[Row] = []
+    return _collect(_csv_rows(reader), source)
+
+
+def _csv_rows(reader: csv.DictReader) -> Iterator[Row]:
     try:
         reader.fieldnames  # reads the header, so line_num now points at its last line
-        start = reader.line_num + 1
-        for row in reader:
-            rows.append((start, row))
-            start = reader.line_num + 1
     except csv.Error as error:
-        rows.append((reader.line_num, _Reject(f"line {reader.line_num}: invalid CSV ({error})")))
-    return _collect(iter(rows), source)
+        yield 1, _Reject(f"line 1: invalid CSV header ({error})")
+        return
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # this row only: the reader carries on at the next line
+            yield start, _Reject(f"line {start}: invalid CSV ({error})")
+        else:
+            yield start, row
+        start = reader.line_num + 1
 
 
 class _Reject(str):
@@ -56,36 +84,124 @@ class _Reject(str):
 
 
 def _json_lines(text: str) -> Iterator[Row]:
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+    for n, line in enumerate(split_lines(text), 1):
+        if line.strip():
+            yield n, _decode(line, n)
+
+
+def _decode(chunk: str, line: int) -> Any:
+    """One JSON value from its own text, or a _Reject naming the line the problem is on."""
+    depth = _depth(chunk)
+    if depth > MAX_JSON_DEPTH:
+        return _Reject(f"line {line}: JSON nested {depth} levels deep (more than {MAX_JSON_DEPTH})")
+    try:
+        return _DECODER.decode(chunk)
+    except json.JSONDecodeError as error:
+        return _Reject(f"line {line + error.lineno - 1}: invalid JSON ({error.msg})")
+    except (ValueError, RecursionError) as error:
+        return _Reject(f"line {line}: invalid JSON ({type(error).__name__})")
+
+
+def _depth(chunk: str) -> int:
+    """How deep `[` and `{` nest outside strings, in one pass."""
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(chunk):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+class _LineCounter:
+    """The 1-based line of any index, counting newlines only over the distance moved."""
+
+    def __init__(self, text: str):
+        self.text, self.index, self.line = text, 0, 1
+
+    def at(self, index: int) -> int:
+        if index >= self.index:
+            self.line += self.text.count("\n", self.index, index)
+        else:
+            self.line -= self.text.count("\n", index, self.index)
+        self.index = index
+        return self.line
+
+
+def _json_values(text: str) -> Iterator[Row]:
+    """Top-level values one after another; an array's elements are rows of their own."""
+    lines = _LineCounter(text)
+    index = 0
+    while (index := _SPACE.match(text, index).end()) < len(text):
+        if text[index] == "[":
+            index = yield from _array_elements(text, index + 1, lines)
             continue
-        try:
-            yield n, json.loads(line)
-        except json.JSONDecodeError as error:
-            yield n, _Reject(f"line {n}: invalid JSON ({error.msg})")
+        end = _value_end(text, index) if text[index] == "{" else _line_end(text, index)
+        value = _decode(text[index:end], lines.at(index))
+        if isinstance(value, _Reject):  # resume at the next line that starts a value
+            end = _next_value_line(text, index)
+        yield lines.at(index), value
+        index = end
 
 
-def _json_array(text: str) -> Iterator[Row]:
-    """Each element with the line it starts on, so array files report lines like JSON Lines do."""
-    decoder = json.JSONDecoder()
-    index = text.index("[") + 1
-    while True:
-        index = _skip_blank_and(text, index, ",")
-        if index >= len(text) or text[index] == "]":
-            return
-        line = text.count("\n", 0, index) + 1
-        try:
-            value, index = decoder.raw_decode(text, index)
-        except json.JSONDecodeError as error:
-            yield line, _Reject(f"line {error.lineno}: invalid JSON ({error.msg})")
-            return  # where the next element starts is unknowable after a syntax error
+def _array_elements(text: str, index: int, lines: _LineCounter) -> Iterator[Row]:
+    """Each element of the array that starts before `index`, with its line; returns where the array ends."""
+    while (index := _SPACE_OR_COMMA.match(text, index).end()) < len(text):
+        if text[index] == "]":
+            return index + 1
+        end = _value_end(text, index)
+        line = lines.at(index)
+        value = _decode(text[index:end], line)
+        if isinstance(value, _Reject):  # an unclosed element ends where its next sibling starts
+            end = _next_sibling(text, index, end)
         yield line, value
+        index = end
+    yield lines.at(len(text)), _Reject(f"line {lines.at(len(text))}: invalid JSON (the array is not closed)")
+    return len(text)
 
 
-def _skip_blank_and(text: str, index: int, separators: str) -> int:
-    while index < len(text) and (text[index].isspace() or text[index] in separators):
-        index += 1
-    return index
+def _value_end(text: str, start: int) -> int:
+    """Where the value at `start` ends: after its closing bracket, or at a `,` or `]` outside it.
+
+    A string cut off by a raw newline (never valid JSON) ends at that newline, so one broken
+    element cannot swallow the rest of the file.
+    """
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text, start):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth == 0 or match.start() == start:  # its own closing bracket, or a stray one
+                return match.end()
+            if depth < 0:  # the closing bracket of the array around it
+                return match.start()
+        elif token == "," and depth == 0:
+            return match.start()
+    return len(text)
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def _next_value_line(text: str, start: int) -> int:
+    match = _NEXT_VALUE_LINE.search(text, start)
+    return match.start() + 1 if match else len(text)
+
+
+def _next_sibling(text: str, start: int, end: int) -> int:
+    """Where the next element starts when elements are laid out one per line at the same indent."""
+    newline = text.rfind("\n", max(0, start - _MAX_INDENT), start)
+    indent = text[newline + 1:start]
+    if (newline < 0 and start > _MAX_INDENT) or indent.strip():
+        return end
+    found = text.find("\n" + indent + text[start], start, end)
+    return end if found < 0 else found + 1
 
 
 def _collect(rows: Iterator[Row], source: str) -> FileParse:
