@@ -21,7 +21,7 @@ from ingest.drafts import Draft, draft_from_record
 from ingest.ids import assign_ids
 from ingest.raw import FileParse, RawRecord
 from ingest.records import unreadable
-from ingest.sanitize import file_text, looks_binary, oversize_reason, plain_record
+from ingest.sanitize import file_text, oversize_reason, plain_record
 from ingest.tabular import parse_csv, parse_json, parse_json_lines
 
 Parser = Callable[[str, str], FileParse]
@@ -126,10 +126,10 @@ def _decode(path: Path) -> str | Skipped:
         return Skipped(source, None, f"cannot be read ({error.strerror or error})")
     if not data.strip():
         return Skipped(source, None, "file is empty")
-    if looks_binary(data):
-        return Skipped(source, None, "not UTF-8 text (binary data)")
     try:
         text = data.decode("utf-8-sig")  # a BOM (Excel's CSV export) is not part of the first column name
     except UnicodeDecodeError as error:
-        return Skipped(source, None, f"not UTF-8 text (invalid byte at offset {error.start})")
+        # NUL bytes are valid UTF-8: text with a stray one is read (file_text drops it)
+        what = "binary data" if b"\x00" in data else f"invalid byte at offset {error.start}"
+        return Skipped(source, None, f"not UTF-8 text ({what})")
     return file_text(text)

@@ -37,7 +37,11 @@ def unreadable(error: Exception) -> str:
 
 
 def _record(row: dict[str, Any], source: str, line: int | None) -> RawRecord | str:
-    fields = {str(key).strip().lower(): value for key, value in row.items() if key is not None}
+    fields: dict[str, Any] = {}
+    for key, value in row.items():  # "Summary" and "summary" both present: the one with a value wins
+        name = str(key).strip().lower() if key is not None else None
+        if name is not None and fields.get(name) in (None, ""):
+            fields[name] = value
     title, abstract = _text(fields.get("title")), _text(fields.get("abstract") or fields.get("summary"))
     if not title and not abstract:
         return "missing title and abstract"

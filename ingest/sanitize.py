@@ -19,8 +19,6 @@ from dataclasses import fields, replace
 
 from ingest.raw import RawRecord
 
-# a text file with more NUL bytes than this share is binary (UTF-16, an image), not text with a stray NUL
-BINARY_NUL_SHARE = 0.01
 # caps for pathological values: far beyond any real paper, small enough that cleaning stays fast
 MAX_TITLE_CHARS = 2_000
 MAX_ABSTRACT_CHARS = 100_000
@@ -34,8 +32,14 @@ _UNSAFE = re.compile(r"[\ud800-\udfff]|[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines split only where a text file ends a line (`\\n`, `\\r\\n`, `\\r`)."""
-    return _LINE_BREAK.split(text)
+    """Lines split only where a text file ends a line (`\\n`, `\\r\\n`, `\\r`); like
+    `splitlines()`, a final line break starts no empty line.
+
+    >>> split_lines("a\\r\\nb\\n"), split_lines("")
+    (['a', 'b'], [])
+    """
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def file_text(text: str) -> str:
@@ -95,9 +99,3 @@ def brace_depth(text: str) -> int:
         elif depth:
             depth -= 1
     return deepest
-
-
-def looks_binary(data: bytes) -> bool:
-    """True for bytes that are not text: NUL bytes beyond a stray one or two."""
-    nul = data.count(b"\x00")
-    return nul > 0 and nul > len(data) * BINARY_NUL_SHARE

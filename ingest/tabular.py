@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+from functools import lru_cache
 from typing import Any, Iterator
 
 from assistant.types import Skipped
@@ -28,9 +29,10 @@ MAX_JSON_DEPTH = 64
 _CSV_FIELD_LIMIT = 2**31 - 1
 # a JSON string (ends at its closing quote, or at a raw newline where it was cut off) or one structural character
 _JSON_TOKEN = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[][{},]')
-_NEXT_VALUE_LINE = re.compile(r"\n(?=[{\[])")
-_SPACE = re.compile(r"\s*")
+_NEXT_VALUE_LINE = re.compile(r"\n[ \t]*(?=[{\[])")
+_BETWEEN_VALUES = re.compile(r"[\s,\]]*")  # also what a broken array leaves behind it
 _MAX_INDENT = 256
+_INDENT = re.compile(r"[ \t]*")
 _SPACE_OR_COMMA = re.compile(r"[\s,]*")
 
 
@@ -134,7 +136,7 @@ def _json_values(text: str) -> Iterator[Row]:
     """Top-level values one after another; an array's elements are rows of their own."""
     lines = _LineCounter(text)
     index = 0
-    while (index := _SPACE.match(text, index).end()) < len(text):
+    while (index := _BETWEEN_VALUES.match(text, index).end()) < len(text):
         if text[index] == "[":
             index = yield from _array_elements(text, index + 1, lines)
             continue
@@ -174,11 +176,11 @@ def _value_end(text: str, start: int) -> int:
         if token in "[{":
             depth += 1
         elif token in "]}":
-            depth -= 1
-            if depth == 0 or match.start() == start:  # its own closing bracket, or a stray one
-                return match.end()
-            if depth < 0:  # the closing bracket of the array around it
+            if depth == 0 and token == "]" and match.start() > start:  # the array around it closes
                 return match.start()
+            depth -= 1
+            if depth <= 0:  # its own closing bracket, or a stray one that ends the garbage
+                return match.end()
         elif token == "," and depth == 0:
             return match.start()
     return len(text)
@@ -191,17 +193,23 @@ def _line_end(text: str, start: int) -> int:
 
 def _next_value_line(text: str, start: int) -> int:
     match = _NEXT_VALUE_LINE.search(text, start)
-    return match.start() + 1 if match else len(text)
+    return match.end() if match else len(text)
 
 
 def _next_sibling(text: str, start: int, end: int) -> int:
-    """Where the next element starts when elements are laid out one per line at the same indent."""
+    """Where the next element starts when elements are laid out one per line: the next line
+    indented no deeper than this one (deeper lines are inside an element)."""
     newline = text.rfind("\n", max(0, start - _MAX_INDENT), start)
-    indent = text[newline + 1:start]
-    if (newline < 0 and start > _MAX_INDENT) or indent.strip():
+    if newline < 0 and start > _MAX_INDENT:  # a very long line: one element per line is not the layout
         return end
-    found = text.find("\n" + indent + text[start], start, end)
-    return end if found < 0 else found + 1
+    indent = _INDENT.match(text, newline + 1).group()
+    sibling = _line_indented_at_most(len(indent)).search(text, start, end)
+    return sibling.end() if sibling else end
+
+
+@lru_cache(maxsize=64)
+def _line_indented_at_most(width: int) -> re.Pattern:
+    return re.compile(rf"\n[ \t]{{0,{width}}}(?=\S)")
 
 
 def _collect(rows: Iterator[Row], source: str) -> FileParse:
