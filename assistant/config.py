@@ -40,6 +40,11 @@ class ModelSettings(BaseModel):
     n_threads: int = Field(0, description="llama.cpp threads; 0 = number of cores")
     n_ctx: int = 4096
     embed_batch_size: int = 32
+    late_chunking: list[Literal["window", "sentence"]] = Field(
+        default_factory=lambda: [],
+        description="vector kinds pooled from one encoder pass over each abstract (late chunking) instead of "
+                    "encoded one text at a time; the whole-abstract vector always comes from that pass. "
+                    "Only for plain mean-pooling embedders (MiniLM); others encode every text")
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import ModelMissingError
+from assistant.late_chunking import PassText, pool, split_pieces, token_ranges
 from assistant.models import REGISTRY, resolve_model_path
 
 _CACHE: dict[tuple[str, str], "Embedder"] = {}
@@ -50,6 +52,68 @@ class Embedder:
                 on_batch(len(batch))
         return np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
 
+    @property
+    def supports_late_chunking(self) -> bool:
+        """True for a plain mean-pooling encoder ([CLS] text [SEP] -> mean -> normalise), whose
+        pooled part of a pass is comparable to the pooled whole; prompts or projection layers
+        (EmbeddingGemma) would make the parts something the model was never trained to produce."""
+        modules = list(getattr(self.model, "_modules", {}).values())
+        kinds = [type(m).__name__ for m in modules]
+        if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"} or self.document_prompt:
+            return False
+        tok = self.model.tokenizer
+        mean = getattr(modules[1], "pooling_mode", None) == "mean" or getattr(modules[1], "pooling_mode_mean_tokens", False)
+        return bool(mean) and tok("a")["input_ids"][::len(tok("a")["input_ids"]) - 1] == [tok.cls_token_id, tok.sep_token_id]
+
+    def embed_late(self, passes: list[PassText], batch_size: int = 32,
+                   on_batch: Callable[[int], None] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each pass: the whole text's vector (its first window of tokens, exactly what
+        `embed_documents` gives for the same text) and one vector per part, pooled from that
+        same encoder pass (late chunking). Texts past the window are encoded in several pieces."""
+        tok = self.model.tokenizer
+        limit = self.model.max_seq_length - 2
+        encoded = tok([p.text for p in passes], add_special_tokens=False, return_offsets_mapping=True)
+        pieces = [(i, [tok.cls_token_id, *ids[a:b], tok.sep_token_id])
+                  for i, ids in enumerate(encoded["input_ids"]) for a, b in split_pieces(len(ids), limit)]
+        outputs = self._token_vectors([ids for _, ids in pieces], batch_size, on_batch)
+        per_text: list[list[np.ndarray]] = [[] for _ in passes]
+        for (i, _), out in zip(pieces, outputs):
+            per_text[i].append(out)
+        results = []
+        for p, offsets, outs in zip(passes, encoded["offset_mapping"], per_text):
+            whole = pool(outs[0], list(range(len(outs[0]))))
+            tokens = np.vstack([o[1:-1] for o in outs])  # the text's own tokens, in order
+            parts = np.vstack([pool(tokens, token_ranges(offsets, part)) for part in p.parts]) if p.parts \
+                else np.zeros((0, tokens.shape[1]), dtype=np.float32)
+            results.append((whole, parts))
+        return results
+
+    def _token_vectors(self, sequences: list[list[int]], batch_size: int,
+                       on_batch: Callable[[int], None] | None) -> list[np.ndarray]:
+        """The last hidden states of each token sequence; batches sorted by length (little padding)."""
+        import torch
+        model = self.model[0].auto_model
+        device = next(model.parameters()).device
+        order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
+        out: list[np.ndarray | None] = [None] * len(sequences)
+        pad = self.model.tokenizer.pad_token_id or 0
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                batch = order[start:start + batch_size]
+                width = max(len(sequences[i]) for i in batch)
+                ids = torch.full((len(batch), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, i in enumerate(batch):
+                    ids[row, :len(sequences[i])] = torch.tensor(sequences[i])
+                    mask[row, :len(sequences[i])] = 1
+                hidden = model(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+                hidden = hidden.float().cpu().numpy()
+                for row, i in enumerate(batch):
+                    out[i] = hidden[row, :len(sequences[i])]
+                if on_batch:
+                    on_batch(len(batch))
+        return out
+
     def _encode(self, texts: list[str], prompt: str | None, batch_size: int) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=batch_size, prompt=prompt,
                                     normalize_embeddings=True, convert_to_numpy=True,
@@ -62,6 +126,61 @@ def _device(settings: Settings) -> str:
         return settings.models.device
     import torch
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def embedder_name(settings: Settings) -> str:
+    """The name vectors are recorded under (and the collection named after), known without loading."""
+    name = settings.models.embedder
+    spec = REGISTRY.get(name)
+    return spec.name if spec else Path(name).name
+
+
+def embedder_path(settings: Settings) -> str:
+    """Where the embedder is loaded from (a path, or a hub id on a connected machine)."""
+    return resolve_model_path(settings.models.embedder, settings.models_dir)
+
+
+def _modules(settings: Settings) -> list[tuple[str, dict]]:
+    """(module type, its config.json) of each sentence-transformers module of the model folder."""
+    root = Path(embedder_path(settings))
+    out = []
+    for module in json.loads((root / "modules.json").read_text()):
+        kind = module.get("type", "").rsplit(".", 1)[-1]
+        config = root / module.get("path", "") / "config.json"
+        out.append((kind, json.loads(config.read_text()) if kind != "Transformer" and config.exists() else {}))
+    return out
+
+
+def embedder_dim(settings: Settings) -> int | None:
+    """The vector size read from the model folder's sentence-transformers files, without torch;
+    None when the files do not say (then the model has to be loaded to know).
+
+    The last Dense layer decides it when there is one (EmbeddingGemma projects 768 -> 3072 -> 768),
+    else the pooling layer's input size.
+    """
+    try:
+        dims = [c.get("out_features") if kind == "Dense" else c.get("word_embedding_dimension")
+                for kind, c in _modules(settings) if kind in ("Dense", "Pooling")]
+        return int(dims[-1]) if dims and dims[-1] else None
+    except (OSError, ValueError, TypeError, ModelMissingError):
+        return None
+
+
+def late_chunking_kinds(settings: Settings) -> tuple[str, ...]:
+    """The vector kinds pooled from one pass per abstract: the configured ones when the model folder
+    is a plain mean-pooling encoder with no document prompt (MiniLM), else none. Read from the
+    files, so the collection can be named without loading the model."""
+    kinds = tuple(sorted(set(settings.models.late_chunking)))
+    spec = REGISTRY.get(settings.models.embedder)
+    if not kinds or (spec and spec.document_prompt):
+        return ()
+    try:
+        modules = _modules(settings)
+    except (OSError, ValueError, TypeError, ModelMissingError):
+        return ()
+    names = [kind for kind, _ in modules]
+    plain = names[:2] == ["Transformer", "Pooling"] and set(names[2:]) <= {"Normalize"}
+    return kinds if plain and modules[1][1].get("pooling_mode_mean_tokens") else ()
 
 
 def load_embedder(settings: Settings) -> Embedder:
@@ -84,7 +203,7 @@ def load_embedder(settings: Settings) -> Embedder:
         spec = REGISTRY.get(name)
         prompts = getattr(model, "prompts", {}) or {}
         embedder = Embedder(
-            name=spec.name if spec else Path(name).name, path=path, model=model,
+            name=embedder_name(settings), path=path, model=model,
             query_prompt=(spec.query_prompt if spec else None) or prompts.get("query"),
             document_prompt=(spec.document_prompt if spec else None) or prompts.get("document"))
         _CACHE[(path, device)] = embedder

@@ -40,9 +40,11 @@ class Assistant:
     @property
     def store(self):
         with self._lock:
-            if self._store is None:
+            if self._store is None:  # named from the settings: opening it loads no model
+                from assistant.embedding import embedder_dim, embedder_name
                 from assistant.store import PaperStore
-                self._store = PaperStore(self.settings, self.embedder.name, self.embedder.dim)
+                dim = embedder_dim(self.settings) or self.embedder.dim
+                self._store = PaperStore(self.settings, embedder_name(self.settings), dim)
             return self._store
 
     @property
@@ -131,20 +133,25 @@ class Assistant:
     # -- ingest ---------------------------------------------------------------------------------
     def ingest(self, parsed: ParseResult, *, rebuild: bool = False, progress=None) -> IngestReport:
         """Index parsed papers incrementally (or from scratch with rebuild) and refresh BM25."""
-        from assistant.indexing import index_papers
+        from assistant.indexing import index_papers, unchanged_report
         with self._lock:
+            if not rebuild and (report := unchanged_report(parsed, self.settings)) is not None:
+                return report
             if rebuild:
                 self.store.drop()
             report = index_papers(parsed, self.store, self.embedder, self.settings, progress)
             self.retriever.lexical()  # rebuilds and persists BM25 when the store changed
+            self.store.save_manifest()
             return report
 
     # -- information ------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
+        """What the index holds, read from the store alone (no model is loaded)."""
+        from assistant.embedding import embedder_path
         store = self.store
         return {"papers": len(store.papers()), "chunks": store.count_chunks(),
-                "collection": store.name, "embedder": self.embedder.name,
-                "embedder_path": self.embedder.path, "store": store.location,
+                "collection": store.name, "embedder": store.embedder_name,
+                "embedder_path": embedder_path(self.settings), "store": store.location,
                 "store_bytes": store.size_bytes(), "data_dir": str(self.settings.data_dir)}
 
     def describe(self) -> dict[str, Any]:

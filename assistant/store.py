@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from assistant import manifest
 from assistant.config import Settings
 from assistant.errors import StoreError
 from assistant.text import split_sentences
@@ -82,10 +83,29 @@ def _date_num(date: str | None, end: bool = False) -> int | None:
     return int(digits[:8])
 
 
-def collection_name(embedder_name: str, window: int, stride: int) -> str:
-    """Name the collection after the embedder and chunking, so vectors of two models never mix."""
+def collection_name(embedder_name: str, window: int, stride: int, late: tuple[str, ...] = ()) -> str:
+    """Name the collection after the embedder, the chunking and which vector kinds are pooled
+    from one pass (late chunking), so vectors made two ways never mix.
+
+    >>> collection_name("all-MiniLM-L6-v2", 3, 2, ("sentence", "window"))
+    'papers-all-minilm-l6-v2-w3s2-latesw-v1'
+    """
     slug = re.sub(r"[^a-zA-Z0-9]+", "-", Path(embedder_name).name).strip("-").lower()[:40]
-    return f"papers-{slug}-w{window}s{stride}-v{SCHEMA_VERSION}"
+    late_tag = f"-late{''.join(kind[0] for kind in sorted(late))}" if late else ""
+    return f"papers-{slug}-w{window}s{stride}{late_tag}-v{SCHEMA_VERSION}"
+
+
+def store_name(settings: Settings, embedder_name: str) -> str:
+    """The collection these settings read and write."""
+    from assistant.embedding import late_chunking_kinds
+    r = settings.retrieval
+    return collection_name(embedder_name, r.window_sentences, r.window_stride, late_chunking_kinds(settings))
+
+
+def manifest_file(settings: Settings, collection: str) -> Path | None:
+    """Where the hash snapshot of a local store lives; None for a Chroma server, which other
+    machines may write to behind this one's back."""
+    return None if settings.chroma_url else manifest.manifest_path(settings.data_dir, collection)
 
 
 def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
@@ -99,8 +119,8 @@ class PaperStore:
         self.settings = settings
         self.embedder_name = embedder_name
         self.dim = dim
-        self.name = collection_name(embedder_name, settings.retrieval.window_sentences,
-                                     settings.retrieval.window_stride)
+        self.name = store_name(settings, embedder_name)
+        self._manifest = manifest_file(settings, self.name)
         self._client = self._open_client()
         meta = {"embedder": embedder_name, "dim": dim, "hnsw:space": "cosine",
                 "window_sentences": settings.retrieval.window_sentences,
@@ -144,6 +164,7 @@ class PaperStore:
 
     def drop(self) -> None:
         """Delete this configuration's collections (for --rebuild)."""
+        self._forget_manifest()
         for name in (self.name, self.name + "__sent"):
             try:
                 self._client.delete_collection(name)
@@ -182,8 +203,18 @@ class PaperStore:
         return self._count
 
     # -- writing -------------------------------------------------------------------------------
+    def save_manifest(self) -> None:
+        """Snapshot the stored hashes for the next unchanged ingest (after BM25 is saved too)."""
+        if self._manifest is not None:
+            manifest.save(self._manifest, manifest.Manifest(self.stored_hashes(), self.fingerprint()))
+
+    def _forget_manifest(self) -> None:
+        if self._manifest is not None:
+            manifest.invalidate(self._manifest)
+
     def delete_papers(self, paper_ids: list[str]) -> None:
         """Remove every chunk and sentence of these papers (also half-written ones)."""
+        self._forget_manifest()
         for start in range(0, len(paper_ids), 500):
             batch = paper_ids[start:start + 500]
             where = {"paper_id": {"$in": batch}}
@@ -201,6 +232,7 @@ class PaperStore:
         `sentences` are (paper_id, index, text). Callers delete the papers' old rows first, so
         a rerun after a crash rewrites a paper instead of duplicating it.
         """
+        self._forget_manifest()
         by_id = {p.paper_id: p for p in papers}
         if sentences:
             self._sentences.add(
