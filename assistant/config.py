@@ -40,6 +40,11 @@ class ModelSettings(BaseModel):
     n_threads: int = Field(0, description="llama.cpp threads; 0 = number of cores")
     n_ctx: int = 4096
     embed_batch_size: int = 32
+    embed_endpoint_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings server (TEI, vLLM, "
+                                           "Infinity, llama.cpp) used instead of the local embedder")
+    embed_endpoint_model: str | None = Field(None, description="model name sent to the embeddings server; the "
+                                             "collection is named after it")
+    embed_endpoint_key: str | None = Field(None, description="bearer token for the embeddings server")
     late_chunking: list[Literal["window", "sentence"]] = Field(
         default_factory=lambda: [],
         description="vector kinds pooled from one encoder pass over each abstract (late chunking) instead of "

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import ModelMissingError
+from assistant.errors import ConfigError, ModelMissingError
 from assistant.late_chunking import PassText, pool, split_pieces, token_ranges
 from assistant.models import REGISTRY, resolve_model_path
 
@@ -72,7 +72,8 @@ class Embedder:
         same encoder pass (late chunking). Texts past the window are encoded in several pieces."""
         tok = self.model.tokenizer
         limit = self.model.max_seq_length - 2
-        encoded = tok([p.text for p in passes], add_special_tokens=False, return_offsets_mapping=True)
+        encoded = tok([p.text for p in passes], add_special_tokens=False, return_offsets_mapping=True,
+                      verbose=False)  # no "longer than the maximum" warning: pieces are cut below
         pieces = [(i, [tok.cls_token_id, *ids[a:b], tok.sep_token_id])
                   for i, ids in enumerate(encoded["input_ids"]) for a, b in split_pieces(len(ids), limit)]
         outputs = self._token_vectors([ids for _, ids in pieces], batch_size, on_batch)
@@ -130,14 +131,26 @@ def _device(settings: Settings) -> str:
 
 def embedder_name(settings: Settings) -> str:
     """The name vectors are recorded under (and the collection named after), known without loading."""
+    if settings.models.embed_endpoint_url:
+        return endpoint_model(settings)
     name = settings.models.embedder
     spec = REGISTRY.get(name)
     return spec.name if spec else Path(name).name
 
 
 def embedder_path(settings: Settings) -> str:
-    """Where the embedder is loaded from (a path, or a hub id on a connected machine)."""
+    """Where the embedder is loaded from (a path, a hub id on a connected machine, or the endpoint)."""
+    if settings.models.embed_endpoint_url:
+        return settings.models.embed_endpoint_url
     return resolve_model_path(settings.models.embedder, settings.models_dir)
+
+
+def endpoint_model(settings: Settings) -> str:
+    model = settings.models.embed_endpoint_model
+    if not model:
+        raise ConfigError("models.embed_endpoint_url is set but models.embed_endpoint_model is not",
+                          hint="set ASSISTANT_MODELS__EMBED_ENDPOINT_MODEL to the name the server serves")
+    return model
 
 
 def _modules(settings: Settings) -> list[tuple[str, dict]]:
@@ -172,7 +185,7 @@ def late_chunking_kinds(settings: Settings) -> tuple[str, ...]:
     files, so the collection can be named without loading the model."""
     kinds = tuple(sorted(set(settings.models.late_chunking)))
     spec = REGISTRY.get(settings.models.embedder)
-    if not kinds or (spec and spec.document_prompt):
+    if not kinds or (spec and spec.document_prompt) or settings.models.embed_endpoint_url:
         return ()
     try:
         modules = _modules(settings)
@@ -184,7 +197,13 @@ def late_chunking_kinds(settings: Settings) -> tuple[str, ...]:
 
 
 def load_embedder(settings: Settings) -> Embedder:
-    """Load (or reuse) the configured embedder; registry names resolve to the models directory."""
+    """Load (or reuse) the configured embedder; registry names resolve to the models directory, and
+    `models.embed_endpoint_url` selects an embeddings server instead."""
+    m = settings.models
+    if m.embed_endpoint_url:
+        from assistant.embedding_endpoint import EndpointEmbedder
+        return EndpointEmbedder(m.embed_endpoint_url, endpoint_model(settings), m.embed_endpoint_key,
+                                batch_size=max(m.embed_batch_size, 64))
     name = settings.models.embedder
     path = resolve_model_path(name, settings.models_dir)
     device = _device(settings)

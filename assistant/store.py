@@ -132,6 +132,11 @@ class PaperStore:
                 self.name + "__sent", metadata=meta, embedding_function=None)
         except Exception as exc:  # chromadb raises many types; all mean "store unusable"
             raise StoreError(f"cannot open collection {self.name} at {self.location}: {exc}") from exc
+        stored_dim = (self._chunks.metadata or {}).get("dim")
+        if stored_dim is not None and int(stored_dim) != dim:
+            raise StoreError(f"collection {self.name} holds {stored_dim}-d vectors, but the embedder "
+                             f"'{embedder_name}' makes {dim}-d ones",
+                             hint="a different model answers under this name; use another data dir or --rebuild")
         from llama_index.vector_stores.chroma import ChromaVectorStore
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
         self._papers: dict[str, Paper] | None = None
