@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -30,6 +31,8 @@ def _default_models_dir() -> Path:
 
 class ModelSettings(BaseModel):
     """Which embedder and LLM to use, and how to run the LLM."""
+
+    model_config = ConfigDict(extra="forbid")
 
     embedder: str = Field("all-MiniLM-L6-v2", description="registry name, local directory or HF id")
     llm: str = Field("qwen2.5-coder-1.5b-instruct", description="registry name, .gguf file, directory or HF id")
@@ -60,6 +63,8 @@ _BLEND_WEIGHTS = {"whole_abstract_weight", "sentence_weight", "lexical_whole_wei
 
 class RetrievalSettings(BaseModel):
     """Chunking and hybrid retrieval."""
+
+    model_config = ConfigDict(extra="forbid")
 
     k: int = 10
     window_sentences: int = 3
@@ -121,6 +126,8 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     """Prompting, abstention and support checking."""
 
+    model_config = ConfigDict(extra="forbid")
+
     max_sources: int = 3
     evidence_sentences: int = 2
     max_tokens: int = 220
@@ -138,8 +145,9 @@ class AnswerSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything configurable. Env vars: ASSISTANT_DATA_DIR, ASSISTANT_MODELS__LLM, ..."""
 
+    # a misspelled key is an error, never silently the default (unknown_keys names it and its file)
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__",
-                                      extra="ignore")
+                                      extra="forbid")
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     models_dir: Path = Field(default_factory=_default_models_dir)
@@ -178,11 +186,72 @@ class _TomlSource(PydanticBaseSettingsSource):
             return {}
         try:
             with open(path, "rb") as fh:
-                return tomllib.load(fh)
+                data = tomllib.load(fh)
         except FileNotFoundError as exc:
             raise ConfigError(f"config file not found: {path}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        _refuse_unknown([(key, key) for key in unknown_keys(data, Settings)], f"in {path}")
+        return data
+
+
+# ASSISTANT_* variables that are not settings: read by load_settings and scripts/setup.sh
+_NOT_SETTINGS = {"config", "cache_dir"}
+
+
+def unknown_keys(data: dict[str, Any], model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Dotted names of the keys in `data` that `model` (and its nested groups) does not have.
+
+    >>> unknown_keys({"retrieval": {"k": 3, "kk": 4}, "colour": "red"}, Settings)
+    ['retrieval.kk', 'colour']
+    """
+    unknown = []
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            unknown.append(prefix + key)
+        elif isinstance(value, dict) and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            unknown += unknown_keys(value, field.annotation, f"{prefix}{key}.")
+    return unknown
+
+
+def unknown_env(environ: dict[str, str]) -> list[tuple[str, str]]:
+    """(variable, dotted setting) for each ASSISTANT_* variable that names no setting."""
+    found = []
+    for variable in environ:
+        if not variable.upper().startswith("ASSISTANT_"):
+            continue
+        name = variable[len("ASSISTANT_"):].lower()
+        if name in _NOT_SETTINGS:
+            continue
+        nested: dict[str, Any] = {}
+        parts = name.split("__")
+        node = nested
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = ""
+        if unknown_keys(nested, Settings):
+            found.append((variable, ".".join(parts)))
+    return found
+
+
+def _refuse_unknown(names: list[tuple[str, str]], where: str) -> None:
+    """ConfigError for the first unknown name, with the closest known setting as the hint."""
+    if not names:
+        return
+    shown, dotted = names[0]
+    close = difflib.get_close_matches(dotted, _known_names(Settings), n=1)
+    raise ConfigError(f"unknown setting '{shown}' {where}",
+                      hint=f"did you mean '{close[0]}'?" if close else "see the settings in assistant/config.py")
+
+
+def _known_names(model: type[BaseModel], prefix: str = "") -> list[str]:
+    names = []
+    for key, field in model.model_fields.items():
+        names.append(prefix + key)
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            names += _known_names(field.annotation, f"{prefix}{key}.")
+    return names
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -208,6 +277,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         data_dir = overrides.get("data_dir") or os.environ.get("ASSISTANT_DATA_DIR") or _default_data_dir()
         candidate = Path(data_dir) / "config.toml"
         path = candidate if candidate.exists() else None
+    _refuse_unknown(unknown_env(dict(os.environ)), "(environment variable)")
     token = _toml_path.set(Path(path).expanduser() if path else None)
     try:
         base = Settings()
@@ -218,6 +288,8 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"unknown setting '{where}'") from exc
         raise ConfigError(f"invalid setting {where}: {err['msg']}") from exc
     finally:
         _toml_path.reset(token)

@@ -2,7 +2,10 @@
 
 
 class AssistantError(Exception):
-    """Base class: anything a user can cause or fix. `hint` says what to do next."""
+    """Base class: anything a user can cause or fix. `hint` says what to do next; `exit_code` is
+    what the CLI exits with (2: the command was given nothing it can work on)."""
+
+    exit_code = 1
 
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
@@ -38,3 +41,9 @@ class InputError(AssistantError):
 
 class BackendError(AssistantError):
     """The LLM backend failed to load or to generate."""
+
+
+class NothingToDoError(InputError):
+    """The command was given nothing to work on: an empty query, or an ingest that found no papers."""
+
+    exit_code = 2

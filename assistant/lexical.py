@@ -79,15 +79,21 @@ class LexicalIndex:
         return getattr(self.bm25, "vocab_dict", None) or {}
 
     def save(self, directory: Path) -> None:
-        """Write to a temp folder and swap it in, so a crash never leaves half an index."""
+        """Write to a temp folder and swap it in, so a crash never leaves half an index; a failed
+        write (disk full, read-only) removes the temp folder and raises the OSError."""
         tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        self.bm25.save(str(tmp / "bm25"))
-        (tmp / "meta.json").write_text(json.dumps(
-            {"fingerprint": self.fingerprint, "chunk_ids": self.chunk_ids, "paper_ids": self.paper_ids}))
-        shutil.rmtree(directory, ignore_errors=True)
-        tmp.rename(directory)
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            if self.chunk_ids:  # an empty BM25 was never indexed and has nothing to save
+                self.bm25.save(str(tmp / "bm25"))
+            (tmp / "meta.json").write_text(json.dumps(
+                {"fingerprint": self.fingerprint, "chunk_ids": self.chunk_ids, "paper_ids": self.paper_ids}))
+            shutil.rmtree(directory, ignore_errors=True)
+            tmp.rename(directory)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex | None":
@@ -98,7 +104,7 @@ class LexicalIndex:
         bm25s = _bm25s()
         try:
             meta = json.loads(meta_path.read_text())
-            bm25 = bm25s.BM25.load(str(directory / "bm25"))
-        except (OSError, ValueError, KeyError):
+            bm25 = bm25s.BM25.load(str(directory / "bm25")) if meta["chunk_ids"] else bm25s.BM25()
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         return cls(bm25, meta["chunk_ids"], meta["paper_ids"], meta["fingerprint"])

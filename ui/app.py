@@ -6,7 +6,6 @@ composition root (the CLI), so this layer never depends on `ingest` or `evals`.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +13,8 @@ from pathlib import Path
 import ui  # noqa: F401  (sets the offline environment before gradio is imported)
 import gradio as gr
 
-from assistant.errors import ConfigError
 from assistant.types import ParseResult
+from ui.access import check_access, is_loopback, parse_auth
 from ui.cards import sources_panel
 from ui.chat import cited_papers, new_chat, respond
 from ui.export import FORMATS, export_references
@@ -101,37 +100,17 @@ def _build_chat_tab(assistant, default_k: int):
     return panel
 
 
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    """"user:password" as gradio's (user, password); None means no login.
-
-    >>> parse_auth("ann:s3cr:et")
-    ('ann', 's3cr:et')
-    """
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise ConfigError("ui_auth must look like user:password", hint="e.g. ASSISTANT_UI_AUTH=ann:secret")
-    return user, password
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-           share: bool = False, concurrency: int = 2, block: bool = True) -> None:
+           share: bool = False, concurrency: int = 2, block: bool = True, allow_no_auth: bool = False) -> None:
     """Serve the app: loopback unless told otherwise, a login when `auth` is given, no share link
-    unless asked, `concurrency` answers at once. `block=False` returns once the server is up."""
+    unless asked, `concurrency` answers at once. `block=False` returns once the server is up.
+
+    Beyond loopback (or with a share link) it refuses to start without `auth`, unless
+    `allow_no_auth` says the user wants an open UI (the CLI's --insecure-no-auth)."""
+    check_access(host, auth, share=share, allow_no_auth=allow_no_auth)
     credentials = parse_auth(auth)
-    if not is_loopback(host) and credentials is None:
-        log.warning("serving on %s without a login: anyone who can reach it can use it "
-                    "(set ui_auth to user:password)", host)
+    if credentials is None and not is_loopback(host):
+        log.warning("serving on %s without a login, as asked: anyone who can reach it can use it", host)
     app.queue(default_concurrency_limit=concurrency)
     app.launch(server_name=host, server_port=port, auth=credentials, share=share, ssr_mode=False,
                css=CSS, js=JS, prevent_thread_lock=not block, quiet=not block, show_error=False,

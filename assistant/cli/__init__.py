@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as exc:
         if args.debug:
             raise
-        print(f"Error: {exc.friendly()}", file=sys.stderr)
-        return EXIT_ERROR
+        print(f"Error: {' '.join(exc.friendly().split())}", file=sys.stderr)  # one line, whatever the cause said
+        return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted. Rerun the same command to continue where it stopped.", file=sys.stderr)
         return 130

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
-from assistant.errors import ConfigError
+from assistant.errors import AssistantError, ConfigError, NothingToDoError, StoreError
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
 
@@ -40,8 +41,13 @@ def emit(obj) -> None:
 def cmd_ingest(args) -> int:
     import ingest
     from assistant.indexing import tqdm_progress
-    assistant = assistant_from(args)
+    settings = settings_from(args)
     parsed = ingest.read_paths([Path(p) for p in args.paths] or None)
+    if not parsed.papers:  # before any model is loaded or anything is written
+        raise NothingToDoError(nothing_ingested(args.paths, parsed),
+                               hint="nothing was written; check the path and the records, then rerun")
+    from assistant.pipeline import Assistant
+    assistant = Assistant(settings)
     for skip in parsed.skipped:
         where = f"{skip.file}:{skip.line}" if skip.line else skip.file
         print(f"skipped {where}: {skip.reason}", file=sys.stderr)
@@ -58,6 +64,31 @@ def cmd_ingest(args) -> int:
               f"{len(report.skipped)} skipped); {report.chunks_written} chunks written in "
               f"{report.seconds:.1f} s; {report.papers_total} papers in '{report.collection}'")
     return EXIT_PARTIAL if report.partial else EXIT_OK
+
+
+def nothing_ingested(paths: list[str], parsed) -> str:
+    """One line: what was read, and why none of it became a paper."""
+    what = ", ".join(paths) if paths else "the bundled sample"
+    if len(what) > 80:
+        what = f"{len(paths)} paths"
+    reasons = Counter(_skip_kind(s.reason) for s in parsed.skipped)
+    why = "; ".join(f"{reason} ({n}×)" if n > 1 else reason for reason, n in reasons.most_common(3))
+    first = parsed.skipped[0] if parsed.skipped else None
+    where = f", first at {first.file}{f':{first.line}' if first.line else ''}" if first else ""
+    return (f"no papers to ingest from {what}: {parsed.records_read} records read, none kept"
+            f"{f' ({why}{where})' if why else ''}")
+
+
+def _skip_kind(reason: str) -> str:
+    """A skip reason without its line prefix ("line 3: invalid JSON (...)" -> "invalid JSON")."""
+    reason = reason.split(": ", 1)[1] if reason.startswith("line ") and ": " in reason else reason
+    return reason.split(" (", 1)[0][:60]
+
+
+def require_query(text: str, what: str = "query") -> None:
+    """An empty or blank query is a usage error (exit 2), not an empty result."""
+    if not text or not text.strip():
+        raise NothingToDoError(f"the {what} is empty", hint=f"give a {what}, e.g. \"grokking phases\"")
 
 
 def cmd_stats(args) -> int:
@@ -78,6 +109,7 @@ def _highlight(text: str) -> str:
 
 
 def cmd_search(args) -> int:
+    require_query(args.query)
     assistant = assistant_from(args)
     hits = assistant.search(args.query, k=args.k, filters=filters_from(args), mode=args.mode)
     if args.json:
@@ -94,6 +126,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_cite(args) -> int:
+    require_query(args.query, "description")
     from assistant.references import format_reference, format_references
     hits = assistant_from(args).cite(args.query, k=args.k, filters=filters_from(args))
     if args.format in ("bibtex", "ris"):
@@ -112,6 +145,7 @@ def cmd_cite(args) -> int:
 
 # -- ask ---------------------------------------------------------------------------------------------
 def cmd_ask(args) -> int:
+    require_query(args.question, "question")
     assistant = assistant_from(args)
     stream = assistant.ask_stream(args.question, filters=filters_from(args), k=args.k)
     answer = None
@@ -153,11 +187,14 @@ def _print_answer(answer) -> None:
 
 # -- ui ------------------------------------------------------------------------------------------------
 def cmd_ui(args) -> int:
+    settings = settings_from(args)
+    from ui.access import check_access  # before gradio or any model is loaded
+    check_access(args.host, settings.ui_auth, share=args.share, allow_no_auth=args.insecure_no_auth)
     import evals.runner
     import ingest
     import ui
-    assistant = assistant_from(args)
-    settings = assistant.settings
+    from assistant.pipeline import Assistant
+    assistant = Assistant(settings)
     results_root = settings.data_dir / "evals"
 
     def run_eval(out_dir, progress):  # the UI follows the runner's tqdm bar (track_tqdm)
@@ -172,12 +209,10 @@ def cmd_ui(args) -> int:
                 "report_md": report.read_text() if report.exists() else "",
                 "plots": sorted(str(p) for p in run_dir.glob("*.png"))}
 
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.ui_auth:
-        print("warning: serving beyond loopback without ASSISTANT_UI_AUTH", file=sys.stderr)
     app = ui.build_app(assistant, read_paths=ingest.read_paths, supported_suffixes=ingest.SUPPORTED_SUFFIXES,
                        run_eval=run_eval, load_run=load_run, results_root=results_root)
     ui.launch(app, host=args.host, port=args.port, auth=settings.ui_auth, share=args.share,
-              concurrency=args.concurrency)
+              concurrency=args.concurrency, allow_no_auth=args.insecure_no_auth)
     return EXIT_OK
 
 
@@ -250,4 +285,20 @@ HANDLERS = {"ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "cit
 
 
 def run(args) -> int:
-    return HANDLERS[args.command](args)
+    try:
+        return HANDLERS[args.command](args)
+    except Exception as error:  # a store that failed underneath: one line that says what to do
+        if isinstance(error, AssistantError) and not isinstance(error, StoreError):
+            raise
+        from assistant.storage_errors import store_failure
+        failure = store_failure(error, _data_dir(args))
+        if failure is None:
+            raise
+        raise failure from error
+
+
+def _data_dir(args) -> Path:
+    try:
+        return settings_from(args).data_dir
+    except AssistantError:
+        return Path(args.data_dir or ".")

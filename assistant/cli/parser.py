@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     p.add_argument("--concurrency", type=int, default=2, help="answers generated at once")
+    p.add_argument("--insecure-no-auth", action="store_true",
+                   help="serve beyond loopback without ASSISTANT_UI_AUTH (anyone who reaches it can use it)")
 
     p = sub.add_parser("eval", help="run the eval harness, or compare two runs",
                        description="Run retrieval (and answering) over a question set and write records.jsonl, "
