@@ -150,3 +150,44 @@ def test_topic_questions_get_feedback_and_negative_weights_are_refused():
     assert r.feedback_weight == 0 and r.for_intent("topic").feedback_weight > 0
     with pytest.raises(ConfigError, match="cannot be negative"):
         load_settings(retrieval={"intent_weights": {"topic": {"feedback_weight": -1.0}}})
+
+
+# -- unknown keys are errors, never silently the default (issue #14) ------------------------------
+def test_a_misspelled_toml_key_names_the_key_and_the_file(tmp_path):
+    toml = write_toml(tmp_path / "a.toml", "[retrieval]\nk = 5\nlexical_wieght = 0.9\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(toml)
+    message = error.value.friendly()
+    assert f"unknown setting 'retrieval.lexical_wieght' in {toml}" in message
+    assert "did you mean 'retrieval.lexical_weight'?" in message
+
+
+def test_an_unknown_toml_group_is_an_error_too(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_settings(write_toml(tmp_path / "a.toml", '[model]\nllm = "x"\n'))
+    assert "unknown setting 'model' in" in error.value.friendly()
+    assert "did you mean 'models'?" in error.value.friendly()
+
+
+@pytest.mark.parametrize("variable, suggestion", [
+    ("ASSISTANT_RETRIEVAL__KK", "retrieval.k"),
+    ("ASSISTANT_DATADIR", "data_dir"),
+    ("ASSISTANT_MODELS__EMBEDER", "models.embedder"),
+])
+def test_a_misspelled_environment_variable_is_named(monkeypatch, variable, suggestion):
+    monkeypatch.setenv(variable, "3")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert f"unknown setting '{variable}' (environment variable)" in error.value.friendly()
+    assert f"did you mean '{suggestion}'?" in error.value.friendly()
+
+
+def test_variables_that_are_not_settings_are_allowed(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path))  # read by scripts/setup.sh
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(write_toml(tmp_path / "a.toml", "")))
+    assert load_settings().retrieval.k == 10
+
+
+def test_an_unknown_override_is_an_error():
+    with pytest.raises(ConfigError, match=r"unknown setting 'retrieval\.kk'"):
+        load_settings(retrieval={"kk": 3})
