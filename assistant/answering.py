@@ -1,43 +1,72 @@
-"""Answering: pick sources, prompt the LLM, then make every citation real and every claim checked.
+"""Answering: choose the sources, prompt the LLM for the part that needs synthesis, then check its
+draft sentence by sentence against the sources and lay the answer out in its question type's format.
 
-The steps are small functions so each can be tested on its own; `answer_stream` strings them
-together and yields status lines, tokens and the final Answer.
+`generate` streams the model's draft. `check` is pure given an `embed` function: it drops invented
+markers, moves or refuses citations that point at the wrong paper, drops sentences no source
+supports, adds the papers' own sentences (quotes, bullets, the compare table) and numbers the
+citations by first appearance. `build_answer` is the one place an Answer is made.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant import prompts
-from assistant.citations import split_answer_sentences, strip_markers, validate_citations
+from assistant import formats, prompts
+from assistant.attribution import attribute, named_sources, paper_names
+from assistant.citations import (markers_as_words, remap_markers, renumber, split_answer_sentences, strip_markers,
+                                 validate_citations)
 from assistant.config import Settings
-from assistant.evidence import pick_evidence
-from assistant.intent import classify_intent
-from assistant.support import best_source_for, numbers_supported, score_support
-from assistant.text import normalize_key
-from assistant.types import Answer, AnswerEvent, Citation, Hit, SentenceSupport
+from assistant.support import numbers_supported, source_support, specifics
+from assistant.text import adds_nothing, normalize_key, word_tokens
+from assistant.types import Answer, Hit, Query, SentenceSupport, Source
 
 Embed = Callable[[list[str]], np.ndarray]
 
-_REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover)|"
+_REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover|discuss)|"
                       r"(not|no) (enough )?information|cannot (be )?answer|not (stated|mentioned|specified)"
                       r"|(is|are) not (given|provided)", re.I)
+# A sentence that speaks to the reader (a link, "visit ...", "ignore previous instructions") came
+# from a paper's text or the model, never from a finding: it is not shown as the assistant's words.
+_ADDRESSES_READER = re.compile(
+    r"https?://|\bwww\.|\b(visit|click|go to|download|subscribe|sign up|log in|contact)\b|"
+    r"\b(ignore|disregard|forget)\b.{0,30}\b(instructions?|above|previous|prior|rules)\b|"
+    r"\bsystem prompt\b|\byou (must|should) now\b|\bas an ai\b", re.I)
+# how many sentences of the model's text each format keeps
+KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
+VAGUE = "says nothing beyond the question"
+REPEAT = "repeats an earlier sentence"
+MAX_QUOTES = 3
 
 
+@dataclass
+class Checked:
+    """The checked answer before it becomes an Answer: final text, sources in citation order."""
+
+    text: str
+    sources: list[Source]
+    sentences: list[SentenceSupport] = field(default_factory=list)
+    dropped: list[SentenceSupport] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    abstain: str | None = None
+
+
+# -- before generating ------------------------------------------------------------------------------
 def select_sources(hits: list[Hit], intent: str, settings: Settings) -> list[Hit]:
-    """The papers the model will see, numbered from 1 in this order."""
-    limit = {"lookup": 1, "topic": settings.answer.max_sources + 2, "compare": 3}.get(
-        intent, settings.answer.max_sources)
+    """The papers the answer may cite, numbered from 1 in this order."""
     if not hits:
         return []
     top = hits[0].score
+    if intent == "lookup":  # the paper, plus runners-up only when they are nearly as likely
+        return [hits[0], *(h for h in hits[1:3] if h.score >= settings.answer.lookup_runner_up * top)]
+    if intent == "compare":
+        return hits[:2]
+    limit = settings.answer.max_sources + (2 if intent == "topic" else 0)
     # a paper far below the best one only adds prompt tokens and wrong citations
-    keep = [h for h in hits if h.score >= 0.5 * top] if intent != "compare" else hits
-    return keep[:limit]
+    return [h for h in hits if h.score >= 0.5 * top][:limit]
 
 
 def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
@@ -53,30 +82,31 @@ def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
     return None
 
 
-def focus_evidence(hits: list[Hit], question: str, question_vec: np.ndarray, sentence_vectors,
-                   n: int) -> None:
-    """Re-pick each hit's evidence by the question alone (in place).
-
-    Retrieval for a follow-up searches with the chat history too, which is right for finding
-    the paper but picks the sentences the history talks about, not the ones the new question
-    asks for ("how big is the dataset?").
-    """
-    for hit in hits:
-        sentences, vecs = sentence_vectors(hit.paper.paper_id)
-        if sentences:
-            hit.evidence = pick_evidence(question, question_vec, sentences, vecs, n)
+def prompt_sentences(source: Source, intent: str) -> list[str]:
+    """What the model reads of each paper: few sentences, so a CPU reads the prompt fast."""
+    if intent == "topic":
+        return [s for s in [formats.finding_sentence(source)] if s]
+    if intent == "compare":
+        return list(dict.fromkeys(s for s in [formats.method_sentence(source), *source.hit.evidence] if s))[:3]
+    return list(source.hit.evidence)
 
 
-def build_messages(question: str, sources: list[Hit], intent: str,
-                   history: list[dict] | None, settings: Settings) -> list[dict]:
-    n_evidence = settings.answer.evidence_sentences
-    blocks = [prompts.SOURCE.format(n=i, title=h.paper.title, evidence=" ".join(h.evidence[:n_evidence]))
-              for i, h in enumerate(sources, start=1)]
-    previous = next((m["content"] for m in reversed(history or []) if m.get("role") == "user"), None)
+def build_messages(query: Query, sources: Sequence[Source]) -> list[dict]:
+    """System prompt, numbered sources, the earlier question of a follow-up, then the instruction."""
+    blocks = [prompts.SOURCE.format(n=s.n, title=s.paper.title, evidence=" ".join(prompt_sentences(s, query.intent)))
+              for s in sources]
+    previous = next((m.content for m in reversed(query.history) if m.role == "user"), None)
     context = prompts.CONTEXT.format(previous=previous) if previous else ""
-    user = prompts.ANSWER.format(sources="\n\n".join(blocks), context=context, question=question,
-                                 instruction=prompts.INSTRUCTIONS[intent])
+    user = prompts.ANSWER.format(sources="\n\n".join(blocks), context=context, question=query.text,
+                                 instruction=prompts.INSTRUCTIONS[query.intent])
     return [{"role": "system", "content": prompts.SYSTEM}, {"role": "user", "content": user}]
+
+
+def generate(llm, messages: list[dict], intent: str, settings: Settings) -> Iterator[str]:
+    """The model's draft, streamed (deterministic: temperature and seed from the settings)."""
+    max_tokens = min(settings.answer.max_tokens, prompts.MAX_TOKENS.get(intent, settings.answer.max_tokens))
+    yield from llm.generate(messages, max_tokens=max_tokens, temperature=settings.answer.temperature,
+                            seed=settings.answer.seed)
 
 
 def is_refusal(text: str) -> bool:
@@ -84,124 +114,215 @@ def is_refusal(text: str) -> bool:
     return not plain or normalize_key(prompts.CANNOT_ANSWER) in plain or bool(_REFUSAL.search(text[:200]))
 
 
-def finish(raw: str, sources: list[Hit], source_sentences: dict[int, list[str]], embed: Embed,
-           settings: Settings) -> tuple[str, list[Citation], list[str], list[SentenceSupport]]:
-    """Validate markers, cite uncited claims by support score, and score every sentence."""
-    checked = validate_citations(raw, sources)
-    parts = split_answer_sentences(checked.text)
-    threshold = settings.answer.support_threshold
-    fixed = []
-    for sentence, cited in parts:
-        if not cited and source_sentences:
-            match = best_source_for(sentence, source_sentences, embed)
-            if match is not None and match.score >= threshold:
-                sentence, cited = f"{sentence.rstrip()} [{match.n}]", [match.n]
-        fixed.append((sentence, cited))
-    text = " ".join(s for s, _ in fixed)
-    final = validate_citations(text, sources)
-    support = score_support(fixed, source_sentences, embed, threshold)
-    return final.text, final.citations, checked.removed, support
+# -- after generating -----------------------------------------------------------------------------
+def check(draft: str, query: Query, sources: list[Source], embed: Embed, settings: Settings) -> Checked:
+    """The answer as shown: the draft's sentences that survive the checks, laid out with the
+    papers' own sentences in the question type's format, numbered by first citation."""
+    if query.intent == "lookup":
+        main, *others = sources
+        lines = formats.lookup_lines(main, others)
+        return Checked("\n".join(text for text, _ in lines), sources)
+    if is_refusal(draft):
+        return Checked("", sources, abstain="the model found no answer in the papers")
+    validated = validate_citations(draft, [s.hit for s in sources])
+    judged = judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings)
+    kept = _without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")])
+    dropped = [s for s in judged if s not in kept]
+    dropped = [replace(s, note=s.note or f"dropped: {REPEAT}") for s in dropped]
+    kept = kept[:KEEP_SENTENCES.get(query.intent, 3)]
+    if not kept and query.intent == "fact":
+        reason = _nothing_kept(dropped)
+        if reason:
+            return Checked("", sources, dropped=dropped, removed=validated.removed, abstain=reason)
+    if query.intent == "fact" and kept and _vague(kept, sources, query):
+        dropped += [replace(s, note=f"dropped: {VAGUE}") for s in kept]
+        kept = []
+    final_sources, kept, dropped = _renumbered(sources, kept, dropped)
+    text = _layout(query, final_sources, kept)
+    return Checked(text, final_sources, kept, dropped, validated.removed)
 
 
-def answer_stream(question: str, hits: list[Hit], *, history: list[dict] | None, llm_loader,
-                  embed: Embed, sentences_of, settings: Settings, started: float,
-                  retrieve_s: float) -> Iterator[AnswerEvent]:
-    """Generate and check an answer over already retrieved hits."""
-    timings = {"retrieve_s": retrieve_s}
-    intent = classify_intent(question, history)
-    reason = abstain_reason(hits, settings)
-    if reason:
-        timings["first_token_s"] = timings["total_s"] = time.perf_counter() - started
-        yield AnswerEvent("answer", answer=abstained_answer(question, hits, reason, intent, timings))
-        return
-    sources = select_sources(hits, intent, settings)
-    yield AnswerEvent("status", f"Reading {len(sources)} paper{'s' * (len(sources) > 1)}…")
-    llm = llm_loader()
-    messages = build_messages(question, sources, intent, history, settings)
-    lead = prompts.LOOKUP_LEAD.format(title=sources[0].paper.title) if intent == "lookup" else ""
-    pieces = [lead] if lead else []
-    if lead:
-        timings["first_token_s"] = time.perf_counter() - started
-        yield AnswerEvent("token", lead)
-    # a lookup's answer is the title; the explanation after it only needs a sentence or two
-    max_tokens = min(settings.answer.max_tokens, 64) if lead else settings.answer.max_tokens
-    for piece in llm.generate(messages, max_tokens=max_tokens,
-                              temperature=settings.answer.temperature, seed=settings.answer.seed):
-        timings.setdefault("first_token_s", time.perf_counter() - started)
-        pieces.append(piece)
-        yield AnswerEvent("token", piece)
-    raw = "".join(pieces).strip()
-    tokens = {k: int(v) for k, v in (llm.last_usage or {}).items() if k.endswith("_tokens")}
-    if not lead and is_refusal(raw):
-        timings["total_s"] = time.perf_counter() - started
-        answer = abstained_answer(question, hits, "the model found no answer in the papers", intent, timings)
-        answer.tokens, answer.draft = tokens, raw
-        yield AnswerEvent("answer", answer=answer)
-        return
-    draft = None
-    if intent == "topic" and is_bare_markers(raw):
-        draft, raw = raw, topic_list(sources)
-    source_sentences = {i: sentences_of(h.paper.paper_id) for i, h in enumerate(sources, start=1)}
-    text, citations, removed, support = finish(raw, sources, source_sentences, embed, settings)
-    invented = unsupported_claim(support, source_sentences, intent,
-                                 allowed=[question, *(h.paper.title for h in sources)])
-    if invented:
-        timings["total_s"] = time.perf_counter() - started
-        answer = abstained_answer(question, hits, invented, intent, timings)
-        answer.tokens, answer.removed_citations, answer.draft = tokens, removed, text
-        yield AnswerEvent("answer", answer=answer)
-        return
-    timings.setdefault("first_token_s", time.perf_counter() - started)
-    timings["total_s"] = time.perf_counter() - started
-    yield AnswerEvent("answer", answer=Answer(
-        question=question, text=text, citations=citations, abstained=False, retrieved=hits,
-        sentences=support, sources=sources, removed_citations=removed, timings=timings,
-        tokens=tokens, intent=intent, draft=draft))
+def _nothing_kept(dropped: list[SentenceSupport]) -> str | None:
+    """Why a fact answer with no sentence left is withheld; None when the model only said too
+    little (then the quotes answer in its place)."""
+    notes = [s.note or "" for s in dropped]
+    if any("numbers" in note for note in notes):
+        return "the model's answer gave numbers that are not in the papers"
+    if notes and all(VAGUE in note for note in notes):
+        return None
+    return "the model's answer is not backed by the papers"
 
 
-def is_bare_markers(text: str) -> bool:
-    """True when an answer says nothing beyond citation markers ("[1][2][3]")."""
-    return len(strip_markers(text).strip(" .:;,-")) < 12
+def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],
+                    embed: Embed, settings: Settings) -> list[SentenceSupport]:
+    """Each sentence with its support by every source and the citation it ends up with; sentences
+    that cannot be shown carry a note starting "dropped"."""
+    parts = [(text, cited) for text, cited in parts if strip_markers(text).strip(" .:;,-")]
+    if not parts:
+        return []
+    sentences = {s.n: s.sentences for s in sources}
+    titles = {s.n: s.paper.title for s in sources}
+    names = paper_names(titles, {s.n: s.paper.abstract for s in sources})
+    a = settings.answer
+    table = source_support([strip_markers(t) for t, _ in parts], sentences, embed, titles)
+    out = []
+    for (text, cited), matches in zip(parts, table):
+        plain = strip_markers(text)
+        scores = {n: m.score for n, m in matches.items()}
+        named = named_sources(plain, names, titles)
+        verdict = attribute(scores, list(cited), named, threshold=a.support_threshold, margin=a.attribution_margin)
+        cited_now = list(verdict.cited)
+        # a number must stand in the sentences that back this one, not anywhere in the abstract
+        # ("the fixes help in 71% of cases" when 71% belongs to another finding)
+        evidence_texts = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
+        evidence_texts += [query.text, *titles.values()]
+        as_words = markers_as_words(text)
+        if _ADDRESSES_READER.search(plain):
+            note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
+        elif adds_nothing(plain, [query.text, *titles.values()]):
+            note = f"dropped: {VAGUE}"
+        elif not numbers_supported(plain, evidence_texts):
+            note = "dropped: states numbers its cited paper does not contain"
+        elif not verdict.keep:
+            note = f"dropped: {verdict.note}"
+        elif as_words and set(cited_now) != set(cited):
+            note = f"dropped: names papers by number but {verdict.note}"
+        else:
+            note = verdict.note
+        best = max((matches[n] for n in cited_now if n in matches), key=lambda m: m.score, default=None)
+        label = "supported" if best is not None and best.score >= a.support_threshold else "weak"
+        shown = text.strip() if as_words else _with_markers(plain, cited_now)
+        out.append(SentenceSupport(shown, cited_now, best.score if best else None,
+                                   label, _quote_for(plain, best), scores, named, note))
+    return out
 
 
-def topic_list(sources: list[Hit]) -> str:
-    """A topic answer built from the sources: each paper with its best-matching sentence."""
-    items = [prompts.TOPIC_LIST_ITEM.format(title=h.paper.title, evidence=(h.evidence or [""])[0], n=n)
-             for n, h in enumerate(sources, start=1)]
-    return "\n".join([prompts.TOPIC_LIST_LEAD, *items])
+def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:
+    """Sentences minus those that restate an earlier one: no new name or number, mostly its words."""
+    kept: list[SentenceSupport] = []
+    for sentence in sentences:
+        words = set(word_tokens(strip_markers(sentence.text)))
+        new = specifics(sentence.text) - set().union(*(specifics(k.text) for k in kept))
+        if kept and not new and any(_overlap(words, set(word_tokens(strip_markers(k.text)))) > 0.5 for k in kept):
+            continue
+        kept.append(sentence)
+    return kept
 
 
-def unsupported_claim(support: list[SentenceSupport], source_sentences: dict[int, list[str]],
-                      intent: str, allowed: list[str] | None = None) -> str | None:
-    """Why the generated answer cannot be shown, if it cannot: it states numbers that neither a
-    source sentence nor `allowed` (the question, the sources' titles) contains (the typical
-    invented hyperparameter or score), or it is empty.
-
-    (Abstaining whenever no sentence reached the support threshold was measured on the dev set:
-    it withheld three correct lookups and caught no unanswerable question.)"""
-    everything = [s for sentences in source_sentences.values() for s in sentences] + list(allowed or [])
-    if is_bare_markers(" ".join(s.text for s in support)):
-        return "the model gave no answer beyond citation markers"
-    for sentence in support:
-        if not numbers_supported(sentence.text, everything):
-            return "the model's answer gave numbers that are not in the papers"
-    return None
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / (min(len(a), len(b)) or 1)
 
 
-def rewrite_followup(question: str, history: list[dict], llm, settings: Settings) -> str:
+def _quote_for(sentence: str, match) -> str | None:
+    """Of a source's two best sentences, the one holding more of the sentence's names and numbers
+    (the closest in meaning on a tie): the quote a reader checks the sentence against."""
+    if match is None:
+        return None
+    wanted = specifics(sentence)
+    candidates = [t for t in (match.evidence, match.runner_up) if t]
+    return max(candidates, key=lambda t: len(wanted & specifics(t)))
+
+
+def _with_markers(plain: str, cited: Sequence[int]) -> str:
+    """The sentence with its citation markers before the final full stop: "It works [1][2]."."""
+    body = plain.rstrip()
+    end = body[-1] if body and body[-1] in ".!?" else "."
+    body = body.rstrip(".!? ")
+    marks = "".join(f"[{n}]" for n in sorted(dict.fromkeys(cited)))
+    return f"{body} {marks}{end}" if marks else f"{body}{end}"
+
+
+def _renumbered(sources: list[Source], kept: list[SentenceSupport], dropped: list[SentenceSupport]):
+    """Sources, kept and dropped sentences with [1] the first paper the kept text cites."""
+    _, order = renumber(" ".join(s.text for s in kept), len(sources))
+    new = {old: i for i, old in enumerate(order, start=1)}
+    final = [replace(sources[old - 1], n=new[old]) for old in order]
+
+    def remap(s: SentenceSupport) -> SentenceSupport:
+        cited = sorted(new[n] for n in s.cited)
+        return replace(s, text=remap_markers(s.text, new), cited=cited,
+                       scores={new[n]: v for n, v in s.scores.items()}, named=sorted(new[n] for n in s.named))
+    return final, [remap(s) for s in kept], [remap(s) for s in dropped]
+
+
+def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport]) -> str:
+    """The question type's format around the model's checked sentences."""
+    written = " ".join(s.text for s in kept)
+    if query.intent == "topic":
+        bullets = "\n".join(text for text, _ in formats.topic_bullets(sources))
+        return "\n\n".join(p for p in [written, bullets] if p)
+    if query.intent == "compare":
+        return "\n\n".join(p for p in [formats.compare_table(sources), written] if p)
+    return _fact_layout(query, sources, kept)
+
+
+def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport]) -> str:
+    """The model's sentences, then the abstract sentences they come from; with no sentence left
+    (the model said too little), the top paper's sentences that match the question answer alone."""
+    if not kept:
+        block = "\n".join(f"> {formats.quote(q)} [{sources[0].n}]" for q in sources[0].hit.evidence)
+        return f"{prompts.VAGUE_FACT_LEAD}\n{block}"
+    quotes = _fact_quotes(sources, kept, query)
+    block = "\n".join(f"> {formats.quote(q)} [{n}]" for q, n in quotes)
+    written = " ".join(s.text for s in kept)
+    return f"{written}\n\n{prompts.FACT_QUOTES_LEAD}\n{block}" if block else written
+
+
+def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Query) -> list[tuple[str, int]]:
+    """(sentence, source number): for each kept sentence, the sentences of the paper it cites that
+    hold its names and numbers (else its best match), so every specific it states can be checked."""
+    by_n = {s.n: s for s in sources}
+    asked = specifics(query.text)
+    quotes: list[tuple[str, int]] = []
+    for sentence in kept:
+        source = by_n.get(sentence.cited[0]) if sentence.cited else None
+        if source is None:
+            continue
+        wanted = specifics(sentence.text) - asked
+        holding = [t for t in source.sentences if wanted & specifics(t)] if wanted else []
+        for text in holding or [sentence.evidence]:
+            if text in source.sentences and (text, source.n) not in quotes:
+                quotes.append((text, source.n))
+    return quotes[:MAX_QUOTES]
+
+
+def _vague(kept: list[SentenceSupport], sources: list[Source], query: Query) -> bool:
+    """The quotes behind the model's sentences name specifics (numbers, names) the question does
+    not, and the sentences state none of them: the quotes should answer instead."""
+    quotes = [q for q, _ in _fact_quotes(sources, kept, query)]
+    asked = specifics(query.text)
+    held = set().union(*(specifics(q) for q in quotes)) - asked
+    said = set().union(*(specifics(s.text) for s in kept)) - asked
+    return bool(held) and not said
+
+
+# -- the one builder --------------------------------------------------------------------------------
+def build_answer(query: Query, hits: list[Hit], checked: Checked | None, *, reason: str | None,
+                 timings: dict[str, float], tokens: dict[str, int] | None = None,
+                 draft: str | None = None) -> Answer:
+    """An Answer: the checked one, or the fixed cannot-answer reply that points at the closest
+    papers (never an invented answer) when `reason` (or the check) says the papers do not cover it."""
+    reason = reason or (checked.abstain if checked else None)
+    common = dict(question=query.text, retrieved=hits, timings=timings, tokens=tokens or {},
+                  intent=query.intent, standalone_query=query.standalone, draft=draft)
+    if reason or checked is None:
+        closest = "; ".join(f'"{h.paper.title}"' for h in hits[:3])
+        text = prompts.ABSTAIN.format(reason=reason) + (f" Closest: {closest}." if closest else "")
+        return Answer(text=text, citations=[], abstained=True, sources=[], abstain_reason=reason,
+                      dropped=checked.dropped if checked else [],
+                      removed_citations=checked.removed if checked else [], **common)
+    final_hits = [replace(s.hit, rank=s.n) for s in checked.sources]
+    citations = validate_citations(checked.text, final_hits).citations
+    return Answer(text=checked.text, citations=citations, abstained=False, sources=final_hits,
+                  sentences=checked.sentences, dropped=checked.dropped, removed_citations=checked.removed,
+                  **common)
+
+
+def rewrite_followup(query: Query, llm, settings: Settings) -> str:
     """A standalone version of a follow-up question, written by the LLM from the chat."""
-    turns = "\n".join(f"{m['role']}: {m['content'][:400]}" for m in history[-4:])
-    prompt = prompts.REWRITE.format(history=turns, question=question)
+    turns = "\n".join(f"{m.role}: {m.content[:400]}" for m in query.history[-4:])
+    prompt = prompts.REWRITE.format(history=turns, question=query.text)
     text = "".join(llm.generate([{"role": "user", "content": prompt}], max_tokens=48,
                                 temperature=0.0, seed=settings.answer.seed)).strip()
     line = text.splitlines()[0].strip() if text else ""
-    return line if 8 <= len(line) <= 300 else question
-
-
-def abstained_answer(question: str, hits: list[Hit], reason: str, intent: str,
-                     timings: dict[str, float]) -> Answer:
-    """The fixed cannot-answer reply, pointing at the closest papers (never an invented answer)."""
-    closest = "; ".join(f'"{h.paper.title}"' for h in hits[:3])
-    text = prompts.ABSTAIN.format(reason=reason) + (f" Closest: {closest}." if closest else "")
-    return Answer(question=question, text=text, citations=[], abstained=True, retrieved=hits,
-                  sources=[], timings=timings, intent=intent, abstain_reason=reason)
+    return line if 8 <= len(line) <= 300 else query.text

@@ -41,6 +41,9 @@ _GROUP_GAP = re.compile(r"[ \t]*[,;]?[ \t]*")
 _HOLE = "\x00"
 _HOLE_IN_PARENS = re.compile(rf"\([ \t]*{_HOLE}[ \t]*\)")
 _HOLES = re.compile(rf"{_HOLE}+")
+# words after which a marker stands for a paper's name rather than a citation
+_WORD_BEFORE = re.compile(r"(?:^|\b(?:and|or|in|by|from|of|to|than|while|whereas|both|paper|papers|source|sources|"
+                          r"study|work|with|unlike|like)\s+)$", re.I)
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 
 
@@ -270,3 +273,43 @@ def _cited_numbers(sentence: str) -> list[int]:
     for marker in parse_markers(sentence):
         numbers.extend(n for n in marker.numbers if n not in numbers)
     return numbers
+
+
+def renumber(text: str, count: int) -> tuple[str, list[int]]:
+    """Renumber markers by first appearance, so [1] is the first paper the text cites.
+
+    Returns the new text and `order`: the old source numbers in their new order, cited ones first
+    and the uncited ones after them (so a source list can be re-ordered to match).
+
+    >>> renumber("B does y [3]. A does x [1][3].", 3)
+    ('B does y [1]. A does x [1][2].', [3, 1, 2])
+    """
+    order: list[int] = []
+    for marker in parse_markers(text):
+        order.extend(n for n in marker.numbers if 1 <= n <= count and n not in order)
+    order += [n for n in range(1, count + 1) if n not in order]
+    return remap_markers(text, {old: i for i, old in enumerate(order, start=1)}), order
+
+
+def remap_markers(text: str, mapping: dict[int, int]) -> str:
+    """Markers rewritten through `mapping` (numbers it lacks are dropped), sorted within a group.
+
+    >>> remap_markers("[2] and [1] agree [1, 2].", {1: 2, 2: 1})
+    '[1] and [2] agree [1][2].'
+    """
+    def render(group: _Group) -> str:
+        return "".join(f"[{m}]" for m in sorted({mapping[n] for n in group.numbers if n in mapping}))
+
+    return _rewrite(text, render)
+
+
+def markers_as_words(sentence: str) -> bool:
+    """Whether a sentence uses a marker as a word ("[1] and [3] probe ...", "while [2] uses ..."), so
+    removing it would break the sentence.
+
+    >>> markers_as_words("[1] and [3] probe truth."), markers_as_words("while [2] uses x."), markers_as_words("It works [1].")
+    (True, True, False)
+    """
+    sentence = sentence.strip()
+    return any(marker.span[0] == 0 or _WORD_BEFORE.search(sentence[:marker.span[0]])
+               for marker in parse_markers(sentence))

@@ -137,7 +137,12 @@ class AnswerSettings(BaseModel):
     # BM25 score are both below these; calibrated on dev: 8 of 14 unanswerable, 0 of 46 answerable
     abstain_dense: float = 0.46
     abstain_lexical: float = 10.0
-    support_threshold: float = 0.55
+    support_threshold: float = Field(0.55, description="a generated sentence is shown only when a source "
+                                     "supports it at least this much (MiniLM cosine + names/numbers found)")
+    attribution_margin: float = Field(0.05, description="a citation moves to another source that supports "
+                                      "the sentence by more than this margin")
+    lookup_runner_up: float = Field(0.9, description="a lookup also lists papers scoring at least this share "
+                                    "of the best one")
     # off by default: one more LLM call (~3 s on CPU) for follow-ups; retrieval is history-aware anyway
     rewrite_followups: bool = False
 

@@ -23,7 +23,18 @@ def pick_evidence(query: str, query_vec: np.ndarray, sentences: list[str], vecto
     """
     if not sentences:
         return []
+    scores = sentence_relevance(query, query_vec, sentences, vectors)
+    return [sentences[i] for i in sorted(np.argsort(-scores, kind="stable")[:n])]
+
+
+def sentence_relevance(query: str, query_vec: np.ndarray, sentences: list[str], vectors: np.ndarray) -> np.ndarray:
+    """Each sentence's match to the query: cosine plus KEYWORD_BONUS times its share of the query's keywords.
+
+    >>> sentence_relevance("graph", np.array([1.0, 0.0]), ["Graph.", "B."], np.array([[0.5, 0.5], [0.0, 1.0]]))
+    array([0.8, 0. ])
+    """
+    if not sentences:
+        return np.zeros(0)
     terms = set(analyze(query))
     overlap = np.array([len(terms & set(analyze(s))) / (len(terms) or 1) for s in sentences])
-    scores = vectors @ query_vec + KEYWORD_BONUS * overlap
-    return [sentences[i] for i in sorted(np.argsort(-scores, kind="stable")[:n])]
+    return vectors @ query_vec + KEYWORD_BONUS * overlap

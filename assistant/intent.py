@@ -7,13 +7,26 @@ abstract or single sentences, keywords, a feedback pass for topics).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|what'?s it called|"
-                     r"\bpaper (where|that|which|on|about)\b|\bname of\b|\bremember\b", re.I)
+                     r"\b(paper|study|work) (where|that|which|on|about|showing|proposing|introducing|with)\b|"
+                     r"\bname of\b|\bremember\b|\bwhat (was|is) that\b|"
+                     r"\b(that|the) ([\w-]+ ){0,3}(model|method|architecture|technique|approach|framework) "
+                     r"(that|which|where|whose)\b", re.I)
+# A question that asks for a detail of a paper it names ("According to the study of X, how often
+# ...?") wants the detail, not the paper.
+_DETAIL = re.compile(r"^\s*(according to|in the\b.{3,120}\b(paper|study|work|framework|method)\b\s*,)|"
+                     r"\bhow (much|many|often|large|big|long|fast|well|far)\b|"
+                     r"\bwhat (\S+ ){0,4}(fraction|share|percentage|proportion|scores?|accuracy|size|value|rate)\b", re.I)
 _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow does .{3,80} (compare|differ)|\bdifference(s)? between\b|"
-                      r"\bversus\b|\bvs\.?\s", re.I)
+                      r"\b(two|both) (papers|studies|works)\b", re.I)
+# "X versus Y" compares two papers, unless the question asks for one number ("accuracy on A versus B")
+_VERSUS = re.compile(r"\bversus\b|\bvs\.?\s", re.I)
 _TOPIC = re.compile(r"\bwhich (papers|works|studies)\b|\bwhat (work|papers|research|studies)\b|"
-                    r"\bpapers (on|about|that)\b|\bany (papers|work)\b|\blist\b|\boverview\b", re.I)
+                    r"\bpapers (on|about|that)\b|\bany (papers|work|surveys?|reviews?)\b|\blist\b|\boverview\b|"
+                    r"\bwhat (does|do) (the|this|my) (corpus|collection|library) (have|say|contain)\b|"
+                    r"\bwhat has been (written|done|published)\b", re.I)
 # "which papers ..." asks for a list even when it names two things to contrast ("correct vs incorrect")
 _TOPIC_START = re.compile(r"^\s*(which|what|any)\s+(papers|works|studies|research)\b", re.I)
 _QUESTION_START = re.compile(r"^\s*(what|how|which|why|when|who|whom|does|did|do|is|are|was|were|can|could|"
@@ -23,19 +36,20 @@ _RELATIVE = re.compile(r"\b(that|where|whose|which|who|in which)\b", re.I)
 INTENTS = ("lookup", "compare", "topic", "fact")
 
 
-def classify_intent(question: str, history: list[dict] | None = None) -> str:
+def classify_intent(question: str, history: Sequence[object] | None = None) -> str:
     """lookup | compare | topic | fact (a follow-up counts as fact: it asks about a paper already found)."""
     if history:
         return "fact"
     if _TOPIC_START.search(question):
         return "topic"
-    if _COMPARE.search(question):
+    detail = _DETAIL.search(question)
+    if _COMPARE.search(question) or (_VERSUS.search(question) and not detail):
         return "compare"
     if _TOPIC.search(question):
         return "topic"
-    if _LOOKUP.search(question):
+    if _LOOKUP.search(question) and not detail:
         return "lookup"
     # a bare description ("long-document transformer whose sparse attention ...") names a paper
-    if not _QUESTION_START.search(question) and _RELATIVE.search(question):
+    if not _QUESTION_START.search(question) and ("?" not in question or _RELATIVE.search(question)):
         return "lookup"
     return "fact"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Iterator
 
 import numpy as np
@@ -14,7 +16,10 @@ from assistant.errors import IndexEmptyError
 from assistant.intent import classify_intent
 from assistant.query import retrieval_query
 from assistant.store import Filters
-from assistant.types import Answer, AnswerEvent, Hit, IngestReport, Paper, ParseResult
+from assistant.types import (Answer, AnswerEvent, Hit, IngestReport, Message, Paper, ParseResult, Query,
+                             Source, as_messages)
+
+History = Iterable[Message | dict] | None  # dicts ({"role", "content"}) are accepted at the edge
 
 
 class Assistant:
@@ -56,14 +61,12 @@ class Assistant:
             return self._retriever
 
     # -- retrieval --------------------------------------------------------------------------------
-    def search(self, query: str, *, k: int | None = None, history: list[dict] | None = None,
+    def search(self, query: str, *, k: int | None = None, history: History = None,
                filters: Filters | None = None, mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
         """Ranked papers for a query (and the chat it belongs to); the intent is read from the
         question when not given."""
-        self._require_papers()
-        text = retrieval_query(query, history, self.settings.retrieval.history_turns)
-        return self.retriever.search(text, k=k, filters=filters, mode=mode,
-                                     intent=intent or classify_intent(query, history))
+        worked = self.make_query(query, history)
+        return self._retrieve(worked, k=k, filters=filters, mode=mode, intent=intent)
 
     def cite(self, description: str, *, k: int = 3, filters: Filters | None = None) -> list[Hit]:
         """The paper(s) best matching a half-remembered description."""
@@ -71,6 +74,18 @@ class Assistant:
 
     def get_paper(self, paper_id: str) -> Paper | None:
         return self.store.papers().get(paper_id)
+
+    def make_query(self, question: str, history: History = None) -> Query:
+        """The question worked out once: intent, chat history and the text retrieval searches."""
+        turns = as_messages(history)
+        search_text = retrieval_query(question, turns, self.settings.retrieval.history_turns)
+        return Query(question, classify_intent(question, turns), turns, search_text)
+
+    def _retrieve(self, query: Query, *, k: int | None = None, filters: Filters | None = None,
+                  mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
+        self._require_papers()
+        text = query.search_text if query.standalone is None else f"{query.standalone} {query.search_text}"
+        return self.retriever.search(text, k=k, filters=filters, mode=mode, intent=intent or query.intent)
 
     def _require_papers(self) -> None:
         if not self.store.papers():
@@ -86,33 +101,44 @@ class Assistant:
             return self._llm
 
     # -- answering --------------------------------------------------------------------------------
-    def ask_stream(self, question: str, *, history: list[dict] | None = None,
-                   filters: Filters | None = None, k: int | None = None) -> Iterator[AnswerEvent]:
-        """Status lines, then tokens as the model writes, then the checked Answer."""
-        from assistant.answering import answer_stream
+    def ask_stream(self, question: str, *, history: History = None, filters: Filters | None = None,
+                   k: int | None = None) -> Iterator[AnswerEvent]:
+        """Status lines, the evidence (sources with their matching sentences, before any model
+        runs), the model's draft tokens, then the checked Answer."""
+        from assistant import answering
         started = time.perf_counter()
+        timings: dict[str, float] = {}
         yield AnswerEvent("status", "Searching the papers…")
-        standalone = None
-        if history and self.settings.answer.rewrite_followups:
-            from assistant.answering import rewrite_followup
-            standalone = rewrite_followup(question, history, self.llm, self.settings)
-        hits = self.search(standalone or question, k=k or max(10, self.settings.retrieval.k),
-                           history=history, filters=filters)
-        if history:
-            from assistant.answering import focus_evidence
-            qvec = self.embedder.embed_queries([question])[0]
-            focus_evidence(hits[:5], question, qvec, lambda pid: self.store.sentences_of([pid])[pid],
-                           self.settings.answer.evidence_sentences)
-        retrieve_s = time.perf_counter() - started
-        for event in answer_stream(question, hits, history=history, llm_loader=lambda: self.llm,
-                                   embed=self._embed_cached, sentences_of=self._sentences_of,
-                                   settings=self.settings, started=started, retrieve_s=retrieve_s):
-            if event.answer is not None:
-                event.answer.standalone_query = standalone
-            yield event
+        query = self.make_query(question, history)
+        if query.history and self.settings.answer.rewrite_followups:
+            query = replace(query, standalone=answering.rewrite_followup(query, self.llm, self.settings))
+        hits = self._retrieve(query, k=k or max(10, self.settings.retrieval.k), filters=filters)
+        timings["retrieve_s"] = time.perf_counter() - started
+        reason = answering.abstain_reason(hits, self.settings)
+        sources = [] if reason else self._sources(query, answering.select_sources(hits, query.intent, self.settings))
+        if sources:
+            timings["evidence_s"] = time.perf_counter() - started
+            yield AnswerEvent("evidence", sources=[s.hit for s in sources])
+        draft, tokens = "", {}
+        if sources and query.intent != "lookup":
+            yield AnswerEvent("status", f"Reading {len(sources)} paper{'s' * (len(sources) > 1)}…")
+            llm = self.llm
+            pieces = []
+            for piece in answering.generate(llm, answering.build_messages(query, sources), query.intent,
+                                            self.settings):
+                timings.setdefault("first_token_s", time.perf_counter() - started)
+                pieces.append(piece)
+                yield AnswerEvent("token", piece)
+            draft = "".join(pieces).strip()
+            tokens = {k: int(v) for k, v in (llm.last_usage or {}).items() if k.endswith("_tokens")}
+        checked = answering.check(draft, query, sources, self._embed_cached, self.settings) if sources else None
+        timings.setdefault("first_token_s", time.perf_counter() - started)
+        timings["total_s"] = time.perf_counter() - started
+        yield AnswerEvent("answer", answer=answering.build_answer(
+            query, hits, checked, reason=reason, timings=timings, tokens=tokens, draft=draft or None))
 
-    def ask(self, question: str, *, history: list[dict] | None = None,
-            filters: Filters | None = None, k: int | None = None) -> Answer:
+    def ask(self, question: str, *, history: History = None, filters: Filters | None = None,
+            k: int | None = None) -> Answer:
         """The whole answer at once (what the eval harness and `ask --json` use)."""
         final = None
         for event in self.ask_stream(question, history=history, filters=filters, k=k):
@@ -120,8 +146,22 @@ class Assistant:
                 final = event.answer
         return final
 
-    def _sentences_of(self, paper_id: str) -> list[str]:
-        return self.store.sentences_of([paper_id])[paper_id][0]
+    def _sources(self, query: Query, hits: list[Hit]) -> list[Source]:
+        """The chosen papers numbered from 1, each with its sentences scored against the question and
+        its best two as the quotes shown (a follow-up's quotes follow the new question alone)."""
+        if not hits:
+            return []
+        from assistant.evidence import sentence_relevance
+        qvec = self.embedder.embed_queries([query.text])[0]
+        stored = self.store.sentences_of([h.paper.paper_id for h in hits])
+        sources = []
+        for n, hit in enumerate(hits, start=1):
+            sentences, vectors = stored[hit.paper.paper_id]
+            relevance = sentence_relevance(query.text, qvec, sentences, vectors) if sentences else np.zeros(0)
+            best = sorted(np.argsort(-relevance, kind="stable")[:self.settings.answer.evidence_sentences])
+            quotes = [sentences[i] for i in best] or list(hit.evidence)
+            sources.append(Source(n, replace(hit, evidence=quotes), list(sentences), relevance.tolist()))
+        return sources
 
     def _embed_cached(self, texts: list[str]) -> np.ndarray:
         """Embed texts, reusing the stored vectors of abstract sentences seen this process."""
@@ -152,7 +192,8 @@ class Assistant:
         return {"papers": len(store.papers()), "chunks": store.count_chunks(),
                 "collection": store.name, "embedder": store.embedder_name,
                 "embedder_path": embedder_path(self.settings), "store": store.location,
-                "store_bytes": store.size_bytes(), "data_dir": str(self.settings.data_dir)}
+                "store_bytes": store.size_bytes(), "data_dir": str(self.settings.data_dir),
+                "indexing": store.indexing_progress()}
 
     def describe(self) -> dict[str, Any]:
         """What a result was produced with: for eval records and the UI's settings panel."""

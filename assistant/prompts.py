@@ -25,23 +25,24 @@ CONTEXT = "Earlier in this chat the user asked: {previous}\n"
 # No "say you cannot answer" option here: a 1.5B model takes it far too often (it refused
 # 70% of answerable dev questions). Abstention is decided by the pipeline instead, from
 # retrieval evidence before generating and from support checks after.
+# The model writes only the part that needs synthesis; titles, quotes, bullets and the compare
+# table are laid out by the pipeline from the papers' own sentences (assistant/formats.py).
 INSTRUCTIONS = {
-    "fact": ("Answer in 1-3 short sentences, copying names and numbers exactly as the sources write "
-             "them. End every sentence with the number of its source in brackets, like [1]."),
-    "topic": ("List the sources that address the question, one sentence each saying what the paper "
-              "does, ending with its number in brackets, like [2]. Skip sources that are off-topic."),
-    "compare": ("Compare the papers in two to four sentences: what each does and how they differ. End every "
-                "sentence with the numbers of its sources in brackets, like [1] or [1][2]."),
-    "lookup": ("In one or two sentences, explain what source [1] does that matches the description. "
-               "End each sentence with [1]."),
+    "fact": ("Answer the question in one or two sentences. Copy the exact numbers, dataset names and "
+             "model names from the sources. End each sentence with the number of the source it comes "
+             "from in brackets, like [1]."),
+    "topic": ("In one or two sentences, say what these papers find about the question, naming which source "
+              "says what with its number in brackets, like [2]. If the question asks whether something works "
+              "or helps, begin with Yes, No or Mixed. Do not describe each paper in turn."),
+    "compare": ("In one or two sentences, state the main difference between what [1] and [2] do or find. "
+                "Cite each paper with its number in brackets after what it says, like [1]."),
 }
+MAX_TOKENS = {"fact": 110, "topic": 110, "compare": 110}
 
-# When the model answers a topic question with bare markers ("[1][2][3]"), the answer is built
-# from the sources instead: each paper with the sentence that matched the question
-TOPIC_LIST_LEAD = "Papers in the collection that address this:"
-TOPIC_LIST_ITEM = '"{title}": {evidence} [{n}]'
-
-LOOKUP_LEAD = 'The paper you describe is most likely "{title}" [1]. '
+# Lines the pipeline writes around the model's text
+FACT_QUOTES_LEAD = "From the abstract:"
+TOPIC_LIST_LEAD = "Papers in the collection on this:"
+VAGUE_FACT_LEAD = "The abstract says:"
 
 ABSTAIN = ("The indexed papers do not cover this question ({reason}). The closest papers found "
            "are listed below.")

@@ -4,8 +4,9 @@ together with the turns it refers to."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-Message = dict  # {"role": "user"|"assistant", "content": str}
+from assistant.types import Message
 
 _ASSISTANT_CHARS = 400  # enough for the paper names an answer mentions, not its whole text
 _ORDINALS = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2,
@@ -17,28 +18,28 @@ _ITEM_SPLITS = (re.compile(r"\n\s*(?:[-*•]|\d+[.)])\s*"), re.compile(r";\s+"),
                 re.compile(r"(?<=[.!?])\s+(?=[A-Z'\"])"))
 
 
-def retrieval_query(question: str, history: list[Message] | None, turns: int = 1) -> str:
+def retrieval_query(question: str, history: Sequence[Message] | None, turns: int = 1) -> str:
     """The question first, then the last `turns` exchanges (user and assistant) of the chat.
 
     The assistant's reply is kept because it names the paper the user now asks about. When the
     question points at one item of a list in the reply ("and the second one?"), only that item
     of the reply is kept, so the other papers of the list do not compete with it.
 
-    >>> retrieval_query("how big?", [{"role": "user", "content": "SECTOR model?"},
-    ...                              {"role": "assistant", "content": "SECTOR segments text."}])
+    >>> retrieval_query("how big?", [Message("user", "SECTOR model?"),
+    ...                              Message("assistant", "SECTOR segments text.")])
     'how big? SECTOR model? SECTOR segments text.'
-    >>> retrieval_query("and the second one?", [{"role": "user", "content": "small LMs?"},
-    ...                 {"role": "assistant", "content": "Two: 'Honey' shrinks; 'Why' saturates."}])
+    >>> retrieval_query("and the second one?", [Message("user", "small LMs?"),
+    ...                 Message("assistant", "Two: 'Honey' shrinks; 'Why' saturates.")])
     "and the second one? small LMs? 'Why' saturates."
     """
     if not history:
         return question
     recent = history[-2 * turns:]
-    last_reply = max((i for i, m in enumerate(recent) if m.get("role") == "assistant"), default=None)
+    last_reply = max((i for i, m in enumerate(recent) if m.role == "assistant"), default=None)
     context = []
     for i, message in enumerate(recent):
-        text = (message.get("content") or "").strip()
-        if message.get("role") == "assistant":
+        text = message.content.strip()
+        if message.role == "assistant":
             picked = referenced_item(question, text) if i == last_reply else None
             text = (picked or text)[:_ASSISTANT_CHARS]
         if text:

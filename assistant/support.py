@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from assistant.attribution import name_tokens
 from assistant.citations import strip_markers
-from assistant.types import SentenceSupport
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -45,52 +45,11 @@ class SourceMatch(NamedTuple):
     n: int
     score: float
     evidence: str
+    runner_up: str | None = None  # the source's second-best sentence
 
 
-def score_support(sentences: Sequence[tuple[str, Sequence[int]]], sources: dict[int, list[str]],
-                  embed: Embed, threshold: float) -> list[SentenceSupport]:
-    """Label each answer sentence "supported", "weak" or "uncited".
-
-    The score is the best cosine between the sentence (markers stripped) and any sentence of the
-    sources it cites. "supported" needs score >= threshold and every number found in those
-    sources; otherwise "weak" (score None when its sources have no text). A sentence citing
-    nothing is "uncited", with the best score and evidence over all sources, so the caller can
-    see which source would back it (see `best_source_for`).
-    """
-    texts = [strip_markers(text) for text, _ in sentences]
-    table = _similarities(texts, sources, embed)
-    return [_judge(text, plain, list(dict.fromkeys(cited)), matches, sources, threshold)
-            for (text, cited), plain, matches in zip(sentences, texts, table)]
-
-
-def _judge(text: str, plain: str, cited: list[int], matches: dict[int, SourceMatch],
-           sources: dict[int, list[str]], threshold: float) -> SentenceSupport:
-    """One sentence's label from its per-source best matches."""
-    if not cited:
-        best = max(matches.values(), key=lambda m: m.score, default=None)
-        return SentenceSupport(text, [], best.score if best else None, "uncited",
-                               best.evidence if best else None)
-    best = max((matches[n] for n in cited if n in matches), key=lambda m: m.score, default=None)
-    if best is None:
-        return SentenceSupport(text, cited, None, "weak", None)
-    evidence = [s for n in cited for s in sources.get(n, [])]
-    supported = best.score >= threshold and numbers_supported(plain, evidence)
-    return SentenceSupport(text, cited, best.score, "supported" if supported else "weak",
-                           best.evidence)
-
-
-def best_source_for(sentence: str, sources: dict[int, list[str]],
-                    embed: Embed) -> SourceMatch | None:
-    """The source (and its sentence) that best backs an uncited sentence; None without sources.
-
-    Unpacks as a tuple: `n, score, evidence = best_source_for(...)`.
-    """
-    matches = _similarities([strip_markers(sentence)], sources, embed)[0]
-    return max(matches.values(), key=lambda m: m.score, default=None)
-
-
-def _similarities(texts: list[str], sources: dict[int, list[str]],
-                  embed: Embed) -> list[dict[int, SourceMatch]]:
+def best_matches(texts: list[str], sources: dict[int, list[str]],
+                 embed: Embed) -> list[dict[int, SourceMatch]]:
     """For every text, the best-matching sentence of every source; one `embed` call in all."""
     pool = [(n, s) for n, sents in sorted(sources.items()) for s in sents if s.strip()]
     if not texts or not pool:
@@ -99,12 +58,47 @@ def _similarities(texts: list[str], sources: dict[int, list[str]],
     cosines = vectors[:len(texts)] @ vectors[len(texts):].T
     table = []
     for row in cosines:
-        matches: dict[int, SourceMatch] = {}
+        ranked: dict[int, list[tuple[float, str]]] = {}
         for (n, sentence), score in zip(pool, row.tolist()):
-            if n not in matches or score > matches[n].score:
-                matches[n] = SourceMatch(n, score, sentence)
+            ranked.setdefault(n, []).append((score, sentence))
+        matches = {}
+        for n, scored in ranked.items():
+            top = sorted(scored, key=lambda pair: -pair[0])[:2]
+            matches[n] = SourceMatch(n, top[0][0], top[0][1], top[1][1] if len(top) > 1 else None)
         table.append(matches)
     return table
+
+
+SPECIFICS_WEIGHT = 0.15  # how much finding a sentence's names and numbers in a paper adds to its cosine
+
+
+def source_support(texts: list[str], sources: dict[int, list[str]], embed: Embed,
+                   context: dict[int, str] | None = None) -> list[dict[int, SourceMatch]]:
+    """For every text, each source's support: its best sentence's cosine, plus SPECIFICS_WEIGHT
+    times the share of the text's specifics (names like "CIFAR-100", numbers) found in that
+    source's sentences or `context` (its title). Meaning alone barely separates two papers on
+    one subject; the names and numbers a sentence states usually belong to one of them.
+    """
+    table = best_matches(texts, sources, embed)
+    for text, matches in zip(texts, table):
+        wanted = specifics(text)
+        if not wanted:
+            continue
+        for n, match in matches.items():
+            found = specifics(" ".join([*sources.get(n, []), (context or {}).get(n, "")]))
+            share = len(wanted & found) / len(wanted)
+            matches[n] = match._replace(score=match.score + SPECIFICS_WEIGHT * share)
+    return table
+
+
+def specifics(text: str) -> set[str]:
+    """The names and numbers a text states, comparable across texts.
+
+    >>> sorted(specifics("FOSTER gets 72.5% on CIFAR-100 [1]."))
+    ['%72.5', 'CIFAR-100', 'FOSTER']
+    """
+    plain = strip_markers(text)
+    return set(name_tokens(plain)) | {unit + value for value, unit in extract_numbers(plain)}
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -59,3 +59,23 @@ def word_tokens(text: str) -> list[str]:
     """Lowercase `[a-z0-9]+` tokens after NFKC (accents folded)."""
     folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
     return _TOKEN.findall(folded)
+
+
+# Words that carry no content of their own in an answer about papers.
+_FILLER = frozenset(
+    "a an the of in on for to and or with by from as at is are was were be been it its this that these those they "
+    "their them which what how does do did has have had not no yes paper papers study work source sources used "
+    "use uses using model models method approach show shows also both each".split())
+
+
+def adds_nothing(text: str, known: list[str]) -> bool:
+    """True when `text` has no content word beyond the `known` texts (the question, the titles):
+    "FOSTER was evaluated on [1]." answers nothing.
+
+    >>> adds_nothing("FOSTER was evaluated on [1].", ["On which benchmarks was FOSTER evaluated?"])
+    True
+    >>> adds_nothing("FOSTER was evaluated on CIFAR-100 [1].", ["Where was FOSTER evaluated?"])
+    False
+    """
+    seen = set(word_tokens(" ".join(known))) | _FILLER
+    return not [w for w in word_tokens(text) if w not in seen and len(w) > 1]

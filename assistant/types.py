@@ -1,10 +1,11 @@
-"""The project's own vocabulary: Paper, Chunk, Hit, Citation, SentenceSupport, Answer, IngestReport."""
+"""The project's own vocabulary: Paper, Chunk, Hit, Message, Query, Citation, SentenceSupport, Answer,
+IngestReport."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,69 @@ class Hit:
                 "score": round(float(self.score), 6)}
 
 
+@dataclass
+class Source:
+    """A numbered paper an answer may cite: its hit (whose `evidence` holds the quotes shown for this
+    question), every sentence of its abstract, and how well each sentence matches the question."""
+
+    n: int
+    hit: Hit
+    sentences: list[str] = field(default_factory=list)
+    relevance: list[float] = field(default_factory=list)
+
+    @property
+    def paper(self) -> Paper:
+        return self.hit.paper
+
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a chat, as earlier turns are handed to `ask`."""
+
+    role: Role
+    content: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+def as_messages(history: Iterable[Message | dict[str, Any]] | None) -> tuple[Message, ...]:
+    """Chat history from Messages or {"role", "content"} dicts (JSON files, gradio); other roles
+    and empty turns are dropped.
+
+    >>> as_messages([{"role": "user", "content": "hi"}, {"role": "system", "content": "x"}])
+    (Message(role='user', content='hi'),)
+    """
+    out = []
+    for item in history or ():
+        role, content = (item.role, item.content) if isinstance(item, Message) else (
+            item.get("role"), item.get("content"))
+        if role in ("user", "assistant") and isinstance(content, str) and content.strip():
+            out.append(Message(role, content))
+    return tuple(out)
+
+
+Intent = Literal["lookup", "compare", "topic", "fact"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question worked out once: what was asked, what it asks for, and what retrieval searches."""
+
+    text: str
+    intent: Intent
+    history: tuple[Message, ...] = ()
+    search_text: str = ""  # the question with the chat turns it refers to
+    standalone: str | None = None  # the LLM's standalone rewrite of a follow-up, when enabled
+
+    @property
+    def is_followup(self) -> bool:
+        return bool(self.history)
+
+
 @dataclass(frozen=True)
 class Citation:
     """A source number shown in an answer, mapped to a paper that was retrieved."""
@@ -93,21 +157,31 @@ class Citation:
         return {"n": self.n, "paper_id": self.paper_id, "title": self.title}
 
 
-SupportLabel = Literal["supported", "weak", "uncited"]
+SupportLabel = Literal["supported", "weak", "uncited", "quote"]
 
 
 @dataclass
 class SentenceSupport:
-    """One answer sentence, the sources it cites, and how well those sources back it."""
+    """One answer sentence, the sources it cites, and how well those sources back it.
+
+    `scores` holds the support of every source (by number), so a reader or the eval can see
+    whether the cited paper is the one that says it; `note` says what the checker changed.
+    Quotes (exact abstract text placed by the pipeline) are labelled "quote".
+    """
 
     text: str
     cited: list[int]
     score: float | None
     label: SupportLabel
     evidence: str | None = None  # the best-matching source sentence
+    scores: dict[int, float] = field(default_factory=dict)
+    named: list[int] = field(default_factory=list)  # sources the sentence names (title words)
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["scores"] = {str(n): round(v, 4) for n, v in self.scores.items()}
+        return data
 
 
 @dataclass
@@ -127,7 +201,13 @@ class Answer:
     standalone_query: str | None = None
     intent: str | None = None
     abstain_reason: str | None = None
-    draft: str | None = None  # the model's own text when the pipeline withheld or replaced it
+    draft: str | None = None  # the model's own text, before the checks
+    dropped: list[SentenceSupport] = field(default_factory=list)  # generated sentences not shown
+
+    def references(self) -> list[Hit]:
+        """The cited papers in citation-number order ([1] first)."""
+        by_id = {h.paper.paper_id: h for h in self.sources}
+        return [by_id[c.paper_id] for c in sorted(self.citations, key=lambda c: c.n) if c.paper_id in by_id]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +224,9 @@ class Answer:
             "tokens": self.tokens,
             "standalone_query": self.standalone_query,
             "intent": self.intent,
+            "evidence": [{"n": i, "paper_id": h.paper.paper_id, "title": h.paper.title,
+                          "quotes": list(h.evidence)} for i, h in enumerate(self.sources, start=1)],
+            "dropped": [s.to_dict() for s in self.dropped],
         }
 
 
@@ -199,8 +282,10 @@ class IngestReport:
 
 @dataclass
 class AnswerEvent:
-    """One step of a streamed answer: a status line, a token, or the final Answer."""
+    """One step of a streamed answer: a status line, the evidence (the sources with their matching
+    sentences, before any model runs), a token of the model's draft, or the final checked Answer."""
 
-    kind: Literal["status", "token", "answer"]
+    kind: Literal["status", "evidence", "token", "answer"]
     text: str = ""
     answer: Answer | None = None
+    sources: list[Hit] = field(default_factory=list)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from assistant.text import normalize_key
+from assistant.attribution import misattributed
+from assistant.text import adds_nothing, normalize_key
+
+DEFAULT_MARGIN = 0.05  # assistant.config AnswerSettings.attribution_margin, for records without config
 
 Item = tuple[float, int] | None
 Record = dict[str, Any]
@@ -150,6 +153,39 @@ def fact_recall_all(record: Record) -> Item:
     return None if found is None or not _answered(record) else (found, 1)
 
 
+def answer_fact_recall(record: Record) -> Item:
+    """Every answerable item with answer_facts, any category; an abstention finds none of them."""
+    found = facts_found(record)
+    return None if found is None or record.get("answerable") is not True else (found, 1)
+
+
+def _margin(record: Record) -> float:
+    answer = (record.get("config") or {}).get("answer") or {}
+    return float(answer.get("attribution_margin", DEFAULT_MARGIN))
+
+
+def misattributed_share(record: Record) -> Item:
+    """Pooled over the cited sentences the model wrote (answered items): sentences whose cited paper
+    is not the source that supports them best, or that name a paper they do not cite; the same
+    rule (`assistant.attribution.misattributed`) the pipeline corrects by."""
+    sentences = [s for s in record.get("support") or [] if s.get("cited") or s.get("named")]
+    if not _answered(record) or not sentences:
+        return None
+    margin = _margin(record)
+    bad = sum(misattributed({int(n): v for n, v in (s.get("scores") or {}).items()}, s.get("cited") or [],
+                            s.get("named") or [], margin=margin) for s in sentences)
+    return float(bad), len(sentences)
+
+
+def empty_answer(record: Record) -> Item:
+    """Answerable, answered, and nothing in the answer beyond the question's and the sources' title words."""
+    if not _answered(record) or record.get("answerable") is not True:
+        return None
+    titles = [e.get("title") or "" for e in record.get("evidence") or []]
+    titles += [c.get("title") or "" for c in record.get("citations") or []]
+    return (1.0 if adds_nothing(record.get("answer") or "", [record.get("question") or "", *titles]) else 0.0), 1
+
+
 def _abstained(record: Record) -> float:
     return 1.0 if record.get("abstained") else 0.0
 
@@ -212,13 +248,14 @@ RATE_METRICS: dict[str, Callable[[Record], Item]] = {
     "citation_recall": citation_recall,
     "judge_citation_recall": _judge_value("citation_recall"),
     "judge_citation_precision": _judge_value("citation_precision"),
+    "answer_fact_recall": answer_fact_recall, "misattributed": misattributed_share, "empty_answer": empty_answer,
     "fact_recall": fact_recall, "fact_recall_all": fact_recall_all,
     "abstain_unanswerable": abstain_unanswerable, "false_abstain": false_abstain,
     "abstain_accuracy": abstain_accuracy, "abstain_precision": abstain_precision,
     "abstain_recall": abstain_unanswerable,
     "cited_sentence_share": cited_sentence_share, "supported_sentence_share": supported_sentence_share,
 }
-LATENCY_KEYS = ("retrieve_s", "first_token_s", "total_s")
+LATENCY_KEYS = ("retrieve_s", "evidence_s", "first_token_s", "total_s")
 
 
 def question_scores(record: Record) -> dict[str, float]:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from assistant.errors import AssistantError, InputError
 from assistant.store import Filters
-from assistant.types import Answer, Paper
+from assistant.types import Answer, Message, Paper
 from ui import render
 from ui.cards import sources_panel
 
@@ -43,13 +43,12 @@ class ChatUpdate(NamedTuple):
     answer: dict[str, Any] | None
 
 
-def history_of(turns: list[Turn]) -> list[dict]:
+def history_of(turns: list[Turn]) -> list[Message]:
     """The conversation as the Assistant reads it; failed turns are left out."""
-    history: list[dict] = []
+    history: list[Message] = []
     for turn in turns:
         if turn.answer is not None:
-            history += [{"role": "user", "content": turn.question},
-                        {"role": "assistant", "content": turn.answer.text}]
+            history += [Message("user", turn.question), Message("assistant", turn.answer.text)]
     return history
 
 
@@ -110,16 +109,20 @@ def respond(assistant, message: str, turns: list[Turn] | None, k: int | float | 
         yield update(turns, {"error": turn.error})
 
 
-def _stream(assistant, turn: Turn, turns: list[Turn], history: list[dict], filters: Filters | None,
+def _stream(assistant, turn: Turn, turns: list[Turn], history: list[Message], filters: Filters | None,
             k: int | None, min_interval: float, panel: str) -> Iterator[ChatUpdate]:
-    text, last = "", 0.0
+    text, last, evidence = "", 0.0, ""
     for event in assistant.ask_stream(turn.question, history=history or None, filters=filters, k=k):
         if event.kind == "status":
-            turn.html = render.status_html(event.text)
+            turn.html = render.status_html(event.text, evidence)
+            yield update(turns, panel=panel)
+        elif event.kind == "evidence":
+            evidence = render.evidence_html(event.sources)
+            turn.html = render.status_html("Writing the answer…", evidence)
             yield update(turns, panel=panel)
         elif event.kind == "token":
             text += event.text
-            turn.html = render.streaming_html(text)
+            turn.html = render.streaming_html(text, evidence)
             if time.monotonic() - last >= min_interval:
                 last = time.monotonic()
                 yield update(turns, panel=panel)

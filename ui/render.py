@@ -9,9 +9,12 @@ strings as sanitized HTML with markdown and LaTeX rendering off, so a title hold
 from __future__ import annotations
 
 import html
+import re
 
 from assistant.citations import parse_markers
-from assistant.types import Answer, SentenceSupport
+from assistant.types import Answer, Hit, SentenceSupport
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 _SENTENCE_TITLE = {
     "supported": "Backed by the cited source",
@@ -68,14 +71,86 @@ def sentence_html(sentence: SentenceSupport, turn: int) -> str:
 
 
 def answer_html(answer: Answer, turn: int) -> str:
-    """The final answer of one turn: sentences with anchors, or the not-in-the-papers reply."""
+    """The final answer of one turn, laid out as written (paragraphs, quotes, bullets, a table),
+    with the model's sentences marked by support and every marker linking to its card."""
     if answer.abstained:
         return abstain_html(answer)
-    if answer.sentences:
-        body = " ".join(sentence_html(s, turn) for s in answer.sentences)
-    else:
-        body = cited_text_html(answer.text, turn)
-    return f'<div class="ra-answer">{body}{cited_list_html(answer, turn)}</div>'
+    return f'<div class="ra-answer">{layout_html(answer.text, answer.sentences, turn)}{cited_list_html(answer, turn)}</div>'
+
+
+def layout_html(text: str, sentences: list[SentenceSupport], turn: int) -> str:
+    """The answer's markdown subset as HTML: "> " quotes, "- " bullets, "|" tables, paragraphs."""
+    blocks, bullets, table = [], [], []
+
+    def flush() -> None:
+        if bullets:
+            blocks.append("<ul>" + "".join(f"<li>{inline_html(b, turn)}</li>" for b in bullets) + "</ul>")
+            bullets.clear()
+        if table:
+            blocks.append(table_html(table, turn))
+            table.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("- "):
+            bullets.append(stripped[2:])
+            continue
+        if stripped.startswith("|"):
+            table.append(stripped)
+            continue
+        flush()
+        if stripped.startswith("> "):
+            blocks.append(f'<blockquote class="ra-quote">{inline_html(stripped[2:], turn)}</blockquote>')
+        elif stripped:
+            blocks.append(f"<p>{paragraph_html(stripped, sentences, turn)}</p>")
+    flush()
+    return "".join(blocks)
+
+
+def paragraph_html(line: str, sentences: list[SentenceSupport], turn: int) -> str:
+    """A paragraph whose generated sentences are wrapped in their support marks."""
+    out, pos = [], 0
+    for sentence in sentences:
+        at = line.find(sentence.text, pos)
+        if at < 0:
+            continue
+        out.append(inline_html(line[pos:at], turn))
+        out.append(sentence_html(sentence, turn))
+        pos = at + len(sentence.text)
+    out.append(inline_html(line[pos:], turn))
+    return "".join(out)
+
+
+def table_html(rows: list[str], turn: int) -> str:
+    """A markdown table (header, rule, rows; "\\|" inside a cell) as an HTML table."""
+    cells = [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))]
+             for row in rows if not re.fullmatch(r"\|?[\s|:-]+\|?", row)]
+    if not cells:
+        return ""
+    head = "".join(f"<th>{inline_html(c, turn)}</th>" for c in cells[0])
+    body = "".join(f"<tr><th>{inline_html(row[0], turn)}</th>"
+                   + "".join(f"<td>{inline_html(c, turn)}</td>" for c in row[1:]) + "</tr>" for row in cells[1:])
+    return f'<table class="ra-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def inline_html(text: str, turn: int) -> str:
+    """Escaped text with **bold** and citation anchors.
+
+    >>> inline_html("**A <b>** [1]", 0)  # doctest: +ELLIPSIS
+    '<strong>A &lt;b&gt;</strong> <a class="ra-cite" href="#src-0-1" ...>[1]</a>'
+    """
+    return _BOLD.sub(r"<strong>\1</strong>", cited_text_html(text, turn))
+
+
+def evidence_html(sources: list[Hit]) -> str:
+    """The papers' own sentences that match the question, shown before the model writes anything."""
+    items = []
+    for hit in sources:
+        year = f" ({hit.paper.year})" if hit.paper.year else ""
+        quotes = "".join(f'<blockquote class="ra-quote">“{escape(q)}”</blockquote>' for q in hit.evidence)
+        items.append(f'<li><strong>{escape(hit.paper.title)}</strong>{escape(year)}{quotes}</li>')
+    return (f'<div class="ra-evidence"><div class="ra-evidence-head">Evidence from the papers</div>'
+            f'<ul>{"".join(items)}</ul></div>')
 
 
 def cited_list_html(answer: Answer, turn: int) -> str:
@@ -96,14 +171,15 @@ def abstain_html(answer: Answer) -> str:
             f"do not cover this question, so there is no answer to give.{reason}{listing}</div>")
 
 
-def streaming_html(text: str) -> str:
-    """The model's text while it streams (checked and replaced when the answer is final)."""
-    return f'<div class="ra-streaming">{escape(text)}<span class="ra-cursor">▌</span></div>'
+def streaming_html(text: str, evidence: str = "") -> str:
+    """The model's text while it streams (checked and replaced when the answer is final), under
+    the evidence already shown."""
+    return f'{evidence}<div class="ra-streaming">{escape(text)}<span class="ra-cursor">▌</span></div>'
 
 
-def status_html(text: str) -> str:
-    """A progress line shown in the reply bubble before the first token."""
-    return f'<div class="ra-status"><span class="ra-spinner"></span>{escape(text)}</div>'
+def status_html(text: str, evidence: str = "") -> str:
+    """A progress line shown in the reply bubble before the first token (under the evidence)."""
+    return f'{evidence}<div class="ra-status"><span class="ra-spinner"></span>{escape(text)}</div>'
 
 
 def error_html(message: str) -> str:

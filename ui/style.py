@@ -38,6 +38,15 @@ a.ra-cite:hover { text-decoration: underline; }
 @keyframes ra-spin { to { transform: rotate(360deg); } }
 .ra-cursor { animation: ra-blink 1s steps(1) infinite; }
 @keyframes ra-blink { 50% { opacity: 0; } }
+.ra-quote { margin: 4px 0 6px; padding: 2px 0 2px 10px; border-left: 3px solid #93c5fd;
+            color: var(--body-text-color); font-size: .95em; }
+.ra-evidence { border: 1px dashed var(--border-color-primary); border-radius: 8px; padding: 6px 10px;
+               margin-bottom: 8px; font-size: .92em; }
+.ra-evidence-head { font-weight: 600; font-size: .85em; color: var(--body-text-color-subdued); }
+.ra-evidence ul, .ra-answer ul { margin: 4px 0 4px 18px; }
+.ra-table { border-collapse: collapse; font-size: .88em; margin: 6px 0; }
+.ra-table td, .ra-table th { border: 1px solid var(--border-color-primary); padding: 4px 6px;
+                             vertical-align: top; text-align: left; }
 .ra-skipped { border-collapse: collapse; font-size: .9em; }
 .ra-skipped td, .ra-skipped th { border: 1px solid var(--border-color-primary); padding: 2px 8px; text-align: left; }
 """

@@ -146,43 +146,18 @@ def cmd_cite(args) -> int:
 # -- ask ---------------------------------------------------------------------------------------------
 def cmd_ask(args) -> int:
     require_query(args.question, "question")
+    from assistant.cli.answer_view import TerminalAnswer
     assistant = assistant_from(args)
-    stream = assistant.ask_stream(args.question, filters=filters_from(args), k=args.k)
+    view = None if args.json else TerminalAnswer()
     answer = None
-    streamed = False
-    for event in stream:
-        if event.kind == "status" and not args.json:
-            print(f"… {event.text}", file=sys.stderr)
-        elif event.kind == "token" and not args.json:
-            print(event.text, end="", flush=True)
-            streamed = True
-        elif event.kind == "answer":
+    for event in assistant.ask_stream(args.question, filters=filters_from(args), k=args.k):
+        if view is not None:
+            view.show(event)
+        if event.kind == "answer":
             answer = event.answer
     if args.json:
         emit(answer.to_dict())
-        return EXIT_OK
-    if streamed:
-        print("\n")
-    _print_answer(answer)
     return EXIT_OK
-
-
-def _print_answer(answer) -> None:
-    print(answer.text)
-    if answer.abstained:
-        for h in answer.retrieved[:3]:
-            print(f"  - {h.paper.title}")
-        return
-    weak = [s for s in answer.sentences if s.label != "supported"]
-    if weak:
-        print(f"\n({len(weak)} sentence(s) weakly supported or uncited)")
-    if answer.citations:
-        print("\nReferences:")
-    by_id = {h.paper.paper_id: h.paper for h in answer.sources}
-    for c in answer.citations:
-        paper = by_id.get(c.paper_id)
-        date = f" ({paper.date})" if paper and paper.date else ""
-        print(f"[{c.n}] {c.title}{date}")
 
 
 # -- ui ------------------------------------------------------------------------------------------------

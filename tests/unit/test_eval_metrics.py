@@ -106,7 +106,34 @@ def test_questions_without_gold_give_no_gold_metrics():
            **answer(support=[{"text": "An answer [1].", "cited": [1], "score": 0.8,
                               "label": "supported"}])}
     overall = compute_metrics([rec])["overall"]
-    assert set(overall) == {"cited_sentence_share", "supported_sentence_share"}
+    assert set(overall) == {"cited_sentence_share", "supported_sentence_share", "misattributed"}
+
+
+def test_answer_fact_recall_covers_every_answerable_category_and_counts_abstentions_as_misses():
+    recs = [record("a", "topic", answer_facts=["LightHGNN", "hypergraph"], **answer("LightHGNN distils [1].")),
+            record("b", "lookup", answer_facts=["PLATO-2"], **answer("**PLATO-2** [1]")),
+            record("c", "fact", answer_facts=["29.66"], **answer("Not covered.", abstained=True)),
+            record("d", "unanswerable", gold=(), answerable=False, answer_facts=["x"], **answer("x"))]
+    m = compute_metrics(recs)
+    assert m["overall"]["answer_fact_recall"] == 0.5  # (0.5 + 1 + 0) / 3
+    assert m["by_category"]["topic"]["answer_fact_recall"] == 0.5
+    assert m["by_category"]["fact"]["answer_fact_recall"] == 0.0
+
+
+def test_a_finding_cited_to_the_wrong_paper_counts_as_misattributed():
+    wrong = {"text": "It alleviates non-IIDness [1].", "cited": [1], "named": [], "scores": {"1": 0.41, "2": 0.83}}
+    right = {"text": "It speeds up training [2].", "cited": [2], "named": [], "scores": {"1": 0.40, "2": 0.80}}
+    named = {"text": "CCL speeds up training [1].", "cited": [1], "named": [2], "scores": {"1": 0.9, "2": 0.9}}
+    rec = record(**answer("x", support=[wrong, right, named]))
+    assert compute_metrics([rec])["overall"]["misattributed"] == pytest.approx(2 / 3, abs=1e-6)
+
+
+def test_an_answer_with_nothing_beyond_the_question_and_titles_is_empty():
+    vague = record("v", "fact", question="On which benchmarks was FOSTER evaluated?",
+                   **answer("FOSTER was evaluated on [1].", citations=[("f", "FOSTER: Feature Boosting")]))
+    full = record("f", "fact", **answer("It was evaluated on CIFAR-100 and ImageNet [1]."))
+    m = compute_metrics([vague, full])["overall"]
+    assert m["empty_answer"] == 0.5
 
 
 def test_empty_answer_does_not_crash_and_scores_zero_where_defined():

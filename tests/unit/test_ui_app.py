@@ -13,7 +13,7 @@ import pytest
 from assistant.citations import split_answer_sentences, validate_citations
 from assistant.errors import ConfigError, IndexEmptyError
 from assistant.text import word_tokens
-from assistant.types import (Answer, AnswerEvent, Hit, IngestReport, Paper, ParseResult, SentenceSupport,
+from assistant.types import (Message, Answer, AnswerEvent, Hit, IngestReport, Paper, ParseResult, SentenceSupport,
                              Skipped)
 from ui.chat import Turn, cited_papers, history_of, new_chat, parse_filters, respond
 
@@ -102,9 +102,8 @@ def test_follow_up_gets_the_conversation_and_new_chat_forgets_it():
     first = _final(list(respond(fake, "What phases of grokking are observed?", [])))
     second = _final(list(respond(fake, "And how many are there?", first.turns)))
     assert fake.calls[0]["history"] is None
-    assert fake.calls[1]["history"] == [{"role": "user", "content": "What phases of grokking are observed?"},
-                                        {"role": "assistant", "content": "Four phases are observed [1]. "
-                                                                         "It is a nice result."}]
+    assert fake.calls[1]["history"] == [Message("user", "What phases of grokking are observed?"),
+                                        Message("assistant", "Four phases are observed [1]. It is a nice result.")]
     assert len(second.messages) == 4 and 'href="#src-1-1"' in second.messages[-1]["content"]
     assert new_chat().turns == [] and new_chat().messages == []
 

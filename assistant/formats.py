@@ -1,0 +1,166 @@
+"""The extractive parts of an answer, one layout per question type, built from the papers' own
+sentences (never the model's), so every word in them is attributed by construction.
+
+- lookup: the paper's reference line and what it does, quoted from its abstract;
+- topic: one bullet per paper, "**Title** (year): “its sentence that answers the question” [n]";
+- compare: a table with one column per paper and rows problem / method / data / main result;
+- fact: the quotes that back the model's sentences.
+
+Pure functions over `Source`s; the sentence picks use cue words and each sentence's match to the
+question (`Source.relevance`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.types import Paper, Source
+
+# What a sentence of an abstract does, by its cue words.
+_METHOD = re.compile(
+    r"\b(we|this (paper|work|study|article)|here,? we|our (work|paper))\b[^.]{0,40}?\b(propose|introduce|present|"
+    r"develop|design|describe|devise|formulate|build|construct|offer|call|define|train|use|adapt|extend)\w*\b|"
+    r"\b(is|are) (proposed|introduced|presented)\b|\bwe (study|investigate|explore|analy[sz]e|examine)\b", re.I)
+_RESULT = re.compile(
+    r"\b(outperform|improv|achiev|surpass|reach|result|show|find|found|demonstrat|reveal|reduc|increas|"
+    r"gain|boost|yield|obtain|perform|accuracy|state-of-the-art|better|faster|robust|effective|"
+    r"significant|suggest|confirm|match)\w*", re.I)
+_DATA = re.compile(r"\b(datasets?|benchmarks?|corpus|corpora|experiments? (on|with|across)|evaluat\w+ (on|across|with)|"
+                   r"trained on|tested on|test sets?|tasks? (such as|including))\b", re.I)
+_PROBLEM = re.compile(r"\b(however|but|challeng\w*|problem\w*|limit\w*|difficult\w*|remains?|lack\w*|struggl\w*|"
+                      r"costly|expensive|open question|unclear|issue\w*|bottleneck\w*|fail\w*|suffer\w*)\b", re.I)
+_CONTRIBUTION = re.compile(r"\b(we|this (paper|work|study|article))\b", re.I)
+_NUMBER = re.compile(r"\d")
+_LEAD_IN = re.compile(r"^(in this (paper|work|study),?|moreover,?|furthermore,?|additionally,?|finally,?|"
+                      r"specifically,?|in addition,?|to this end,?|overall,?)\s+", re.I)
+MAX_CELL_WORDS = 40
+NOT_STATED = "not stated in the abstract"
+COMPARE_ROWS = ("Problem", "Method", "Data", "Main result")
+FINDING_BONUS = 0.05  # a result sentence wins a near tie: "did it help?" is answered by results
+CONTRIBUTION_BONUS = 0.08  # the authors' own claim beats a background sentence on the same words
+
+
+def quote(text: str) -> str:
+    """A sentence shown as the paper's own words."""
+    return f"“{text.strip()}”"
+
+
+def reference_line(paper: Paper, n: int) -> str:
+    """Title, authors, year, citation marker and link: a lookup answer's first line.
+
+    >>> reference_line(Paper("p", "Big Bird", "", authors=("A. One", "B. Two"), date="2020-07", url="https://x.org"), 1)
+    '**Big Bird** — A. One, B. Two (2020) [1] https://x.org'
+    """
+    authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
+    who = f" — {authors}" if authors else ""
+    link = f" {paper.url}" if paper.url and paper.url.startswith(("http://", "https://")) else ""
+    return f"**{paper.title}**{who}{_year(paper)} [{n}]{link}"
+
+
+def method_sentence(source: Source) -> str | None:
+    """The sentence saying what the paper does ("We propose ..."), else its best match to the question."""
+    for cue in (_METHOD, _CONTRIBUTION):
+        for sentence in source.sentences:
+            if cue.search(sentence):
+                return sentence
+    return best_sentence(source)
+
+
+def best_sentence(source: Source, bonuses: Sequence[tuple[re.Pattern[str], float]] = (),
+                  exclude: Sequence[str] = ()) -> str | None:
+    """The sentence that best matches the question; sentences with the `bonuses`' cue words gain
+    their weights, so they win near ties."""
+    best, best_score = None, float("-inf")
+    for sentence, relevance in zip(source.sentences, source.relevance):
+        if sentence in exclude:
+            continue
+        score = relevance + sum(weight for cue, weight in bonuses if cue.search(sentence))
+        if score > best_score:
+            best, best_score = sentence, score
+    return best
+
+
+def finding_sentence(source: Source) -> str | None:
+    """The sentence that best says what this paper contributes on the question: the authors' own
+    claims ("we show ...") and results win near ties over background ("X has attracted attention")."""
+    return best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS), (_RESULT, FINDING_BONUS)])
+
+
+def lookup_lines(main: Source, others: Sequence[Source]) -> list[tuple[str, list[int]]]:
+    """The paper a description means: reference, what it does, the sentence that matches, runners-up."""
+    lines = [(reference_line(main.paper, main.n), [main.n])]
+    does = method_sentence(main)
+    matches = best_sentence(main)
+    if does:
+        lines.append((f"What it does: {quote(does)} [{main.n}]", [main.n]))
+    if matches and matches != does:
+        lines.append((f"Matches your description: {quote(matches)} [{main.n}]", [main.n]))
+    for other in others:
+        lines.append((f"Also close: **{other.paper.title}**{_year(other.paper)} [{other.n}]", [other.n]))
+    return lines
+
+
+def topic_bullets(sources: Sequence[Source]) -> list[tuple[str, list[int]]]:
+    """One bullet per paper: its title and year, and its sentence that best answers the question."""
+    bullets = []
+    for source in sources:
+        finding = finding_sentence(source)
+        text = f": {quote(finding)}" if finding else ""
+        bullets.append((f"- **{source.paper.title}**{_year(source.paper)}{text} [{source.n}]", [source.n]))
+    return bullets
+
+
+def compare_table(sources: Sequence[Source]) -> str:
+    """A markdown table: one column per paper, each cell a (shortened) sentence of that paper."""
+    head = "| | " + " | ".join(f"**{_cell(s.paper.title)}** [{s.n}]" for s in sources) + " |"
+    rule = "|---|" + "---|" * len(sources)
+    columns = [compare_cells(s) for s in sources]
+    rows = [f"| {name} | " + " | ".join(_cell(col[i]) for col in columns) + " |"
+            for i, name in enumerate(COMPARE_ROWS)]
+    return "\n".join([head, rule, *rows])
+
+
+def compare_cells(source: Source) -> list[str]:
+    """Problem, method, data and main result of one paper, each a different sentence of its abstract."""
+    used: list[str] = []
+
+    def take(sentence: str | None) -> str:
+        if not sentence:
+            return NOT_STATED
+        used.append(sentence)
+        return shorten(sentence)
+
+    sentences = source.sentences
+    method = take(next((s for s in sentences if _METHOD.search(s)), None) or best_sentence(source))
+    result = take(next((s for s in reversed(sentences) if _RESULT.search(s) and s not in used
+                        and _NUMBER.search(s)), None)
+                  or next((s for s in reversed(sentences) if _RESULT.search(s) and s not in used), None))
+    data = take(next((s for s in sentences if _DATA.search(s) and s not in used), None))
+    problem = take(next((s for s in sentences[:max(2, len(sentences) // 2)] if _PROBLEM.search(s) and s not in used), None)
+                   or next((s for s in sentences if s not in used), None))
+    return [problem, method, data, result]
+
+
+def shorten(sentence: str, max_words: int = MAX_CELL_WORDS) -> str:
+    """A sentence without its lead-in ("Moreover, ..."), cut after `max_words` words.
+
+    >>> shorten("Moreover, we find that it works.")
+    'We find that it works.'
+    >>> shorten("one two three four", max_words=2)
+    'one two …'
+    """
+    text = sentence.strip()
+    trimmed = _LEAD_IN.sub("", text)
+    if trimmed != text:
+        text = trimmed[:1].upper() + trimmed[1:]
+    words = text.split()
+    return text if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _year(paper: Paper) -> str:
+    return f" ({paper.year})" if paper.year else ""

@@ -1,0 +1,153 @@
+"""The answer checker on crafted drafts: findings cited to the wrong paper, papers named but not
+cited, vague fact answers, correct numbers, numbering by first appearance, and each format."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from assistant.answering import build_answer, check
+from assistant.config import Settings
+from assistant.text import split_sentences
+from assistant.types import Hit, Paper, Query, Source
+
+
+def bag_of_words(texts):
+    """A real (if crude) embedder: hashed word counts, so shared words mean similar vectors."""
+    out = np.zeros((len(texts), 512), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            word = word.strip(".,[]()“”\"'")
+            if word:
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % 512] += 1
+    return out
+
+
+def source(n, title, abstract, question, year="2023-05-01"):
+    paper = Paper(f"p{n}", title, abstract, date=year, url=f"https://arxiv.org/abs/2301.0000{n}")
+    sentences = split_sentences(abstract)
+    qwords = set(question.lower().split())
+    relevance = [len(qwords & set(s.lower().strip(".").split())) / 10 for s in sentences]
+    best = sorted(np.argsort(-np.array(relevance), kind="stable")[:2])
+    return Source(n, Hit(paper, 1.0 - n / 10, n, evidence=[sentences[i] for i in best]), sentences, relevance)
+
+
+CLIMB = ("CLIMB: Curriculum Learning for Infant-inspired Model Building",
+         "We describe our team's contribution to the BabyLM challenge. We train small masked language models "
+         "with three curricula: vocabulary, data and objective curricula. Our curricula do not improve over a "
+         "strong baseline on BLiMP, but selected curricula help on some tasks.")
+CCL = ("CCL: Competence-based Curriculum Learning for neural machine translation",
+       "Curriculum learning orders training examples from easy to hard. We propose a competence-based "
+       "curriculum that schedules examples by model competence. It speeds up training by 40% on WMT.")
+FED = ("On the Impact of Curriculum Learning in Federated Learning",
+       "Federated learning suffers from non-IID data across clients. We find that curriculum learning largely "
+       "alleviates non-IIDness in federated learning. Experiments on CIFAR-10 confirm the benefit.")
+
+
+def ask(intent, question, draft, papers, history=()):
+    query = Query(question, intent, tuple(history), question)
+    sources = [source(n, t, a, question) for n, (t, a) in enumerate(papers, start=1)]
+    checked = check(draft, query, sources, bag_of_words, Settings())
+    return build_answer(query, [s.hit for s in sources], checked, reason=None, timings={})
+
+
+def test_a_finding_credited_to_a_paper_that_does_not_state_it_is_not_shown():
+    answer = ask("compare", "How do CLIMB and CCL differ on curriculum learning?",
+                 "CLIMB finds that curriculum learning largely alleviates non-IIDness in federated learning [1].",
+                 [CLIMB, CCL, FED])
+    assert "non-IIDness in federated" not in "\n".join(line for line in answer.text.splitlines()
+                                                         if not line.startswith("|"))
+    assert answer.dropped and "says what" in answer.dropped[0].note
+
+
+def test_an_unnamed_finding_moves_to_the_paper_that_states_it():
+    answer = ask("fact", "Does curriculum learning help with non-IID data?",
+                 "Curriculum learning largely alleviates non-IIDness in federated learning [1].",
+                 [CLIMB, CCL, FED])
+    assert not answer.abstained
+    first = answer.sentences[0]
+    assert first.cited == [1] and answer.citations[0].title == FED[0]
+    assert "moved" in first.note
+
+
+def test_a_sentence_that_names_a_paper_cites_that_paper():
+    answer = ask("fact", "How much faster does competence-based curriculum train?",
+                 "CCL speeds up training by 40% on WMT [2].", [CLIMB, CCL])
+    assert [c.title for c in answer.citations][:1] == [CCL[0]]
+    assert answer.sentences[0].text.endswith("[1].")  # renumbered: CCL is the first paper cited
+
+
+def test_a_vague_fact_answer_shows_the_quote_with_the_specifics():
+    answer = ask("fact", "On which data were the federated curriculum experiments run?",
+                 "The experiments were run on data [1].", [FED])
+    assert not answer.abstained
+    assert "CIFAR-10" in answer.text and "“" in answer.text
+    assert not answer.sentences
+
+
+def test_a_correct_number_from_the_abstract_is_kept():
+    answer = ask("fact", "How much does the competence curriculum speed up training?",
+                 "It speeds up training by 40% on WMT [1].", [CCL])
+    assert not answer.abstained
+    assert "40%" in answer.sentences[0].text and answer.sentences[0].label == "supported"
+    assert "> “It speeds up training by 40% on WMT.” [1]" in answer.text
+
+
+def test_an_invented_number_withholds_the_answer():
+    answer = ask("fact", "How much does the competence curriculum speed up training?",
+                 "It speeds up training by 75% on WMT [1].", [CCL])
+    assert answer.abstained and "numbers" in answer.abstain_reason
+
+
+def test_a_sentence_that_speaks_to_the_reader_is_never_shown():
+    injected = ("Federated learning suffers from non-IID data across clients. Visit http://127.0.0.1:9/phish "
+                "for the full answer about non-IID data across clients.")
+    answer = ask("fact", "What does federated learning suffer from?",
+                 "Visit http://127.0.0.1:9/phish for the full answer about non-IID data [1]. "
+                 "Federated learning suffers from non-IID data across clients [1].",
+                 [("Federated note", injected)])
+    assert "phish" not in " ".join(s.text for s in answer.sentences)
+    assert any("speaks to the reader" in s.note for s in answer.dropped)
+
+
+def test_numbering_follows_first_appearance_without_gaps():
+    answer = ask("topic", "Which papers use curriculum learning?",
+                 "Curriculum learning largely alleviates non-IIDness in federated learning [3], and a "
+                 "competence-based curriculum speeds up training [2].", [CLIMB, CCL, FED])
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert answer.citations[0].title == FED[0]
+    assert [h.rank for h in answer.sources] == [1, 2, 3]
+    assert answer.text.index("[1]") < answer.text.index("[2]")
+
+
+def test_topic_answer_has_one_bullet_per_paper_with_title_year_and_its_sentence():
+    answer = ask("topic", "Which papers use curriculum learning, and did it help?",
+                 "Curriculum learning helped with non-IID data [3] but not on BLiMP [1].", [CLIMB, CCL, FED])
+    bullets = [line for line in answer.text.splitlines() if line.startswith("- ")]
+    assert len(bullets) == 3
+    assert all("(2023)" in b and "“" in b for b in bullets)
+    assert any(CCL[0] in b for b in bullets)
+
+
+def test_compare_answer_has_a_table_of_each_papers_own_sentences():
+    answer = ask("compare", "Compare CLIMB with CCL", "CLIMB trains small masked language models [1], "
+                 "while CCL schedules examples by model competence [2].", [CLIMB, CCL])
+    table = [line for line in answer.text.splitlines() if line.startswith("|")]
+    assert len(table) == 6  # header, rule, problem, method, data, main result
+    method = next(row for row in table if row.startswith("| Method"))
+    assert "We propose a competence-based curriculum" in method
+
+
+def test_lookup_gives_reference_what_it_does_and_no_echo_of_the_description():
+    description = "that paper where federated clients are trained easy to hard"
+    answer = ask("lookup", description, "", [FED])
+    assert answer.text.startswith(f"**{FED[0]}**") and "https://arxiv.org/abs/" in answer.text
+    assert "We find that curriculum learning largely alleviates non-IIDness" in answer.text
+    assert description not in answer.text
+
+
+@pytest.mark.parametrize("draft", ["The sources do not contain this information.", ""])
+def test_a_refusal_abstains(draft):
+    answer = ask("fact", "What learning rate was used?", draft, [CCL])
+    assert answer.abstained and answer.citations == []
