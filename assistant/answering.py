@@ -1,58 +1,20 @@
-"""Answering: choose the sources, prompt the LLM for the part that needs synthesis, then check its
-draft sentence by sentence against the sources and lay the answer out in its question type's format.
+"""Answering: choose the sources, decide whether the model is needed, prompt it for the part that
+needs synthesis, and build the Answer.
 
-`generate` streams the model's draft. `check` is pure given an `embed` function: it drops invented
-markers, moves or refuses citations that point at the wrong paper, drops sentences no source
-supports, adds the papers' own sentences (quotes, bullets, the compare table) and numbers the
-citations by first appearance. `build_answer` is the one place an Answer is made.
+`generate` streams the model's draft; `assistant.checking.check` turns the draft into the answer
+as shown; `build_answer` is the one place an Answer is made, abstentions included.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-
-import numpy as np
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from assistant import formats, prompts
-from assistant.attribution import attribute, named_sources, paper_names
-from assistant.citations import (markers_as_words, remap_markers, renumber, split_answer_sentences, strip_markers,
-                                 validate_citations)
+from assistant.checking import Checked
+from assistant.citations import validate_citations
 from assistant.config import Settings
-from assistant.support import numbers_supported, source_support, specifics
-from assistant.text import adds_nothing, normalize_key, word_tokens
-from assistant.types import Answer, Hit, Query, SentenceSupport, Source
-
-Embed = Callable[[list[str]], np.ndarray]
-
-_REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover|discuss)|"
-                      r"(not|no) (enough )?information|cannot (be )?answer|not (stated|mentioned|specified)"
-                      r"|(is|are) not (given|provided)", re.I)
-# A sentence that speaks to the reader (a link, "visit ...", "ignore previous instructions") came
-# from a paper's text or the model, never from a finding: it is not shown as the assistant's words.
-_ADDRESSES_READER = re.compile(
-    r"https?://|\bwww\.|\b(visit|click|go to|download|subscribe|sign up|log in|contact)\b|"
-    r"\b(ignore|disregard|forget)\b.{0,30}\b(instructions?|above|previous|prior|rules)\b|"
-    r"\bsystem prompt\b|\byou (must|should) now\b|\bas an ai\b", re.I)
-# how many sentences of the model's text each format keeps
-KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
-VAGUE = "says nothing beyond the question"
-REPEAT = "repeats an earlier sentence"
-MAX_QUOTES = 3
-
-
-@dataclass
-class Checked:
-    """The checked answer before it becomes an Answer: final text, sources in citation order."""
-
-    text: str
-    sources: list[Source]
-    sentences: list[SentenceSupport] = field(default_factory=list)
-    dropped: list[SentenceSupport] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    abstain: str | None = None
-
+from assistant.types import Answer, Hit, Query, Source
 
 # -- before generating ------------------------------------------------------------------------------
 def select_sources(hits: list[Hit], intent: str, settings: Settings) -> list[Hit]:
@@ -82,6 +44,16 @@ def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
     return None
 
 
+def on_topic(sources: list[Source], intent: str, share: float) -> list[Source]:
+    """For a topic question, the sources whose best sentence matches the question at least `share`
+    as well as the best source's does (a paper retrieved for a shared word is not listed), renumbered."""
+    if intent != "topic" or not sources:
+        return sources
+    best = [max(s.relevance, default=0.0) for s in sources]
+    kept = [s for s, b in zip(sources, best) if b >= share * max(best)]
+    return [replace(s, n=i) for i, s in enumerate(kept, start=1)]
+
+
 def prompt_sentences(source: Source, intent: str) -> list[str]:
     """What the model reads of each paper: few sentences, so a CPU reads the prompt fast."""
     if intent == "topic":
@@ -107,193 +79,6 @@ def generate(llm, messages: list[dict], intent: str, settings: Settings) -> Iter
     max_tokens = min(settings.answer.max_tokens, prompts.MAX_TOKENS.get(intent, settings.answer.max_tokens))
     yield from llm.generate(messages, max_tokens=max_tokens, temperature=settings.answer.temperature,
                             seed=settings.answer.seed)
-
-
-def is_refusal(text: str) -> bool:
-    plain = normalize_key(text)
-    return not plain or normalize_key(prompts.CANNOT_ANSWER) in plain or bool(_REFUSAL.search(text[:200]))
-
-
-# -- after generating -----------------------------------------------------------------------------
-def check(draft: str, query: Query, sources: list[Source], embed: Embed, settings: Settings) -> Checked:
-    """The answer as shown: the draft's sentences that survive the checks, laid out with the
-    papers' own sentences in the question type's format, numbered by first citation."""
-    if query.intent == "lookup":
-        main, *others = sources
-        lines = formats.lookup_lines(main, others)
-        return Checked("\n".join(text for text, _ in lines), sources)
-    if is_refusal(draft):
-        return Checked("", sources, abstain="the model found no answer in the papers")
-    validated = validate_citations(draft, [s.hit for s in sources])
-    judged = judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings)
-    kept = _without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")])
-    dropped = [s for s in judged if s not in kept]
-    dropped = [replace(s, note=s.note or f"dropped: {REPEAT}") for s in dropped]
-    kept = kept[:KEEP_SENTENCES.get(query.intent, 3)]
-    if not kept and query.intent == "fact":
-        reason = _nothing_kept(dropped)
-        if reason:
-            return Checked("", sources, dropped=dropped, removed=validated.removed, abstain=reason)
-    if query.intent == "fact" and kept and _vague(kept, sources, query):
-        dropped += [replace(s, note=f"dropped: {VAGUE}") for s in kept]
-        kept = []
-    final_sources, kept, dropped = _renumbered(sources, kept, dropped)
-    text = _layout(query, final_sources, kept)
-    return Checked(text, final_sources, kept, dropped, validated.removed)
-
-
-def _nothing_kept(dropped: list[SentenceSupport]) -> str | None:
-    """Why a fact answer with no sentence left is withheld; None when the model only said too
-    little (then the quotes answer in its place)."""
-    notes = [s.note or "" for s in dropped]
-    if any("numbers" in note for note in notes):
-        return "the model's answer gave numbers that are not in the papers"
-    if notes and all(VAGUE in note for note in notes):
-        return None
-    return "the model's answer is not backed by the papers"
-
-
-def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],
-                    embed: Embed, settings: Settings) -> list[SentenceSupport]:
-    """Each sentence with its support by every source and the citation it ends up with; sentences
-    that cannot be shown carry a note starting "dropped"."""
-    parts = [(text, cited) for text, cited in parts if strip_markers(text).strip(" .:;,-")]
-    if not parts:
-        return []
-    sentences = {s.n: s.sentences for s in sources}
-    titles = {s.n: s.paper.title for s in sources}
-    names = paper_names(titles, {s.n: s.paper.abstract for s in sources})
-    a = settings.answer
-    table = source_support([strip_markers(t) for t, _ in parts], sentences, embed, titles)
-    out = []
-    for (text, cited), matches in zip(parts, table):
-        plain = strip_markers(text)
-        scores = {n: m.score for n, m in matches.items()}
-        named = named_sources(plain, names, titles)
-        verdict = attribute(scores, list(cited), named, threshold=a.support_threshold, margin=a.attribution_margin)
-        cited_now = list(verdict.cited)
-        # a number must stand in the sentences that back this one, not anywhere in the abstract
-        # ("the fixes help in 71% of cases" when 71% belongs to another finding)
-        evidence_texts = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
-        evidence_texts += [query.text, *titles.values()]
-        as_words = markers_as_words(text)
-        if _ADDRESSES_READER.search(plain):
-            note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
-        elif adds_nothing(plain, [query.text, *titles.values()]):
-            note = f"dropped: {VAGUE}"
-        elif not numbers_supported(plain, evidence_texts):
-            note = "dropped: states numbers its cited paper does not contain"
-        elif not verdict.keep:
-            note = f"dropped: {verdict.note}"
-        elif as_words and set(cited_now) != set(cited):
-            note = f"dropped: names papers by number but {verdict.note}"
-        else:
-            note = verdict.note
-        best = max((matches[n] for n in cited_now if n in matches), key=lambda m: m.score, default=None)
-        label = "supported" if best is not None and best.score >= a.support_threshold else "weak"
-        shown = text.strip() if as_words else _with_markers(plain, cited_now)
-        out.append(SentenceSupport(shown, cited_now, best.score if best else None,
-                                   label, _quote_for(plain, best), scores, named, note))
-    return out
-
-
-def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:
-    """Sentences minus those that restate an earlier one: no new name or number, mostly its words."""
-    kept: list[SentenceSupport] = []
-    for sentence in sentences:
-        words = set(word_tokens(strip_markers(sentence.text)))
-        new = specifics(sentence.text) - set().union(*(specifics(k.text) for k in kept))
-        if kept and not new and any(_overlap(words, set(word_tokens(strip_markers(k.text)))) > 0.5 for k in kept):
-            continue
-        kept.append(sentence)
-    return kept
-
-
-def _overlap(a: set[str], b: set[str]) -> float:
-    return len(a & b) / (min(len(a), len(b)) or 1)
-
-
-def _quote_for(sentence: str, match) -> str | None:
-    """Of a source's two best sentences, the one holding more of the sentence's names and numbers
-    (the closest in meaning on a tie): the quote a reader checks the sentence against."""
-    if match is None:
-        return None
-    wanted = specifics(sentence)
-    candidates = [t for t in (match.evidence, match.runner_up) if t]
-    return max(candidates, key=lambda t: len(wanted & specifics(t)))
-
-
-def _with_markers(plain: str, cited: Sequence[int]) -> str:
-    """The sentence with its citation markers before the final full stop: "It works [1][2]."."""
-    body = plain.rstrip()
-    end = body[-1] if body and body[-1] in ".!?" else "."
-    body = body.rstrip(".!? ")
-    marks = "".join(f"[{n}]" for n in sorted(dict.fromkeys(cited)))
-    return f"{body} {marks}{end}" if marks else f"{body}{end}"
-
-
-def _renumbered(sources: list[Source], kept: list[SentenceSupport], dropped: list[SentenceSupport]):
-    """Sources, kept and dropped sentences with [1] the first paper the kept text cites."""
-    _, order = renumber(" ".join(s.text for s in kept), len(sources))
-    new = {old: i for i, old in enumerate(order, start=1)}
-    final = [replace(sources[old - 1], n=new[old]) for old in order]
-
-    def remap(s: SentenceSupport) -> SentenceSupport:
-        cited = sorted(new[n] for n in s.cited)
-        return replace(s, text=remap_markers(s.text, new), cited=cited,
-                       scores={new[n]: v for n, v in s.scores.items()}, named=sorted(new[n] for n in s.named))
-    return final, [remap(s) for s in kept], [remap(s) for s in dropped]
-
-
-def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport]) -> str:
-    """The question type's format around the model's checked sentences."""
-    written = " ".join(s.text for s in kept)
-    if query.intent == "topic":
-        bullets = "\n".join(text for text, _ in formats.topic_bullets(sources))
-        return "\n\n".join(p for p in [written, bullets] if p)
-    if query.intent == "compare":
-        return "\n\n".join(p for p in [formats.compare_table(sources), written] if p)
-    return _fact_layout(query, sources, kept)
-
-
-def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport]) -> str:
-    """The model's sentences, then the abstract sentences they come from; with no sentence left
-    (the model said too little), the top paper's sentences that match the question answer alone."""
-    if not kept:
-        block = "\n".join(f"> {formats.quote(q)} [{sources[0].n}]" for q in sources[0].hit.evidence)
-        return f"{prompts.VAGUE_FACT_LEAD}\n{block}"
-    quotes = _fact_quotes(sources, kept, query)
-    block = "\n".join(f"> {formats.quote(q)} [{n}]" for q, n in quotes)
-    written = " ".join(s.text for s in kept)
-    return f"{written}\n\n{prompts.FACT_QUOTES_LEAD}\n{block}" if block else written
-
-
-def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Query) -> list[tuple[str, int]]:
-    """(sentence, source number): for each kept sentence, the sentences of the paper it cites that
-    hold its names and numbers (else its best match), so every specific it states can be checked."""
-    by_n = {s.n: s for s in sources}
-    asked = specifics(query.text)
-    quotes: list[tuple[str, int]] = []
-    for sentence in kept:
-        source = by_n.get(sentence.cited[0]) if sentence.cited else None
-        if source is None:
-            continue
-        wanted = specifics(sentence.text) - asked
-        holding = [t for t in source.sentences if wanted & specifics(t)] if wanted else []
-        for text in holding or [sentence.evidence]:
-            if text in source.sentences and (text, source.n) not in quotes:
-                quotes.append((text, source.n))
-    return quotes[:MAX_QUOTES]
-
-
-def _vague(kept: list[SentenceSupport], sources: list[Source], query: Query) -> bool:
-    """The quotes behind the model's sentences name specifics (numbers, names) the question does
-    not, and the sentences state none of them: the quotes should answer instead."""
-    quotes = [q for q, _ in _fact_quotes(sources, kept, query)]
-    asked = specifics(query.text)
-    held = set().union(*(specifics(q) for q in quotes)) - asked
-    said = set().union(*(specifics(s.text) for s in kept)) - asked
-    return bool(held) and not said
 
 
 # -- the one builder --------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ GENERIC_NAMES = frozenset(
     "GNNs MLP MLPs SGD VAE VAEs GAN GANs API APIs ICL CoT SSL SSM SSMs ODE ODEs PDE PDEs II III IV "
     "TL DR".split())
 _TITLE_HEAD = re.compile(r"^\s*([^:]{2,40}):")
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]{4,}\b")
 # Title words too common in this field to name one paper.
 _COMMON_TITLE_WORDS = frozenset("""
 learning language languages model models modeling modelling neural network networks transformer transformers
@@ -57,16 +56,14 @@ def name_tokens(text: str) -> list[str]:
     return [t for t in _NAME.findall(text) if t not in GENERIC_NAMES]
 
 
-def paper_names(titles: Mapping[int, str], abstracts: Mapping[int, str] | None = None) -> dict[int, set[str]]:
+def paper_names(titles: Mapping[int, str]) -> dict[int, set[str]]:
     """The names each source's title gives it, kept only when no other source's title shares them.
 
-    A short head before the title's colon ("Titans: Learning to ...") is a name too, and so is an
-    uncommon capitalised title word its abstract keeps using ("Grokking").
+    A short head before the title's colon ("Titans: Learning to ...") is a name too. (Single title
+    words are not: "Position" or "Grokking" are as often the subject as the paper.)
 
     >>> paper_names({1: "CLIMB: Curriculum learning", 2: "Titans: Learning to Memorize", 3: "CLIMB again"})
     {1: set(), 2: {'Titans'}, 3: set()}
-    >>> paper_names({1: "Towards Understanding Grokking"}, {1: "Grokking is delayed. We study grokking."})
-    {1: {'Grokking'}}
     """
     raw: dict[int, set[str]] = {}
     for n, title in titles.items():
@@ -74,9 +71,6 @@ def paper_names(titles: Mapping[int, str], abstracts: Mapping[int, str] | None =
         head = _TITLE_HEAD.match(title)
         if head and len(head.group(1).split()) <= 3 and head.group(1).strip().lower() not in _COMMON_TITLE_WORDS:
             names.add(head.group(1).strip())
-        abstract = (abstracts or {}).get(n, "").lower()
-        names |= {w for w in _CAPITALISED.findall(title)
-                  if w.lower() not in _COMMON_TITLE_WORDS and abstract.count(w.lower()) >= 2}
         raw[n] = names
     words = {n: set(normalize_key(title).split()) for n, title in titles.items()}
 

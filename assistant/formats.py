@@ -39,6 +39,7 @@ NOT_STATED = "not stated in the abstract"
 COMPARE_ROWS = ("Problem", "Method", "Data", "Main result")
 FINDING_BONUS = 0.05  # a result sentence wins a near tie: "did it help?" is answered by results
 CONTRIBUTION_BONUS = 0.08  # the authors' own claim beats a background sentence on the same words
+BACKGROUND_PENALTY = 0.1  # an abstract's opening sentence without "we" is background, rarely the finding
 
 
 def quote(text: str) -> str:
@@ -83,8 +84,21 @@ def best_sentence(source: Source, bonuses: Sequence[tuple[re.Pattern[str], float
 
 def finding_sentence(source: Source) -> str | None:
     """The sentence that best says what this paper contributes on the question: the authors' own
-    claims ("we show ...") and results win near ties over background ("X has attracted attention")."""
-    return best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS), (_RESULT, FINDING_BONUS)])
+    claims ("we show ...") and results win near ties, and an opening sentence without them (an
+    abstract's background, "X has attracted attention") needs a clear lead.
+
+    >>> from assistant.types import Hit
+    >>> s = Source(1, Hit(Paper("p", "T", ""), 1.0, 1), ["Graphs matter.", "We show graphs help."], [0.60, 0.55])
+    >>> finding_sentence(s)
+    'We show graphs help.'
+    """
+    def score(i: int, sentence: str) -> float:
+        claim = bool(_CONTRIBUTION.search(sentence))
+        return (source.relevance[i] + CONTRIBUTION_BONUS * claim + FINDING_BONUS * bool(_RESULT.search(sentence))
+                - (BACKGROUND_PENALTY if i == 0 and not claim else 0.0))
+
+    ranked = sorted(enumerate(source.sentences), key=lambda pair: -score(*pair))
+    return ranked[0][1] if ranked else None
 
 
 def lookup_lines(main: Source, others: Sequence[Source]) -> list[tuple[str, list[int]]]:

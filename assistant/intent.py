@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.types import Query
+
 _LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|what'?s it called|"
                      r"\b(paper|study|work) (where|that|which|on|about|showing|proposing|introducing|with)\b|"
                      r"\bname of\b|\bremember\b|\bwhat (was|is) that\b|"
@@ -33,6 +35,12 @@ _QUESTION_START = re.compile(r"^\s*(what|how|which|why|when|who|whom|does|did|do
                              r"should|in|on|for|according|tell|give|list|explain|summari[sz]e)\b", re.I)
 _RELATIVE = re.compile(r"\b(that|where|whose|which|who|in which)\b", re.I)
 
+# A topic question that asks what the papers found (not only which papers there are) gets an
+# overview from the model; a plain "which papers ..." is answered by the list alone.
+_ASKS_OUTCOME = re.compile(r"\b(help(s|ed)?|work(s|ed)?|effective|better|worse|improv\w*|hurt\w*|agree\w*|disagree\w*|"
+                           r"conclu\w*|find|found|findings?|show(s|ed)?|results?|outcomes?|evidence|consensus|"
+                           r"trade-?offs?|why|how well|whether)\b", re.I)
+
 INTENTS = ("lookup", "compare", "topic", "fact")
 
 
@@ -53,3 +61,11 @@ def classify_intent(question: str, history: Sequence[object] | None = None) -> s
     if not _QUESTION_START.search(question) and ("?" not in question or _RELATIVE.search(question)):
         return "lookup"
     return "fact"
+
+
+def needs_model(query: Query) -> bool:
+    """Whether the answer needs the model's words: lookups never do, nor a topic question that only
+    asks which papers there are (the list of papers with their own sentences answers it)."""
+    if query.intent == "lookup":
+        return False
+    return query.intent != "topic" or bool(_ASKS_OUTCOME.search(query.text))

@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import IndexEmptyError
-from assistant.intent import classify_intent
+from assistant.intent import classify_intent, needs_model
 from assistant.query import retrieval_query
 from assistant.store import Filters
 from assistant.types import (Answer, AnswerEvent, Hit, IngestReport, Message, Paper, ParseResult, Query,
@@ -106,6 +106,7 @@ class Assistant:
         """Status lines, the evidence (sources with their matching sentences, before any model
         runs), the model's draft tokens, then the checked Answer."""
         from assistant import answering
+        from assistant.checking import check
         started = time.perf_counter()
         timings: dict[str, float] = {}
         yield AnswerEvent("status", "Searching the papers…")
@@ -115,12 +116,14 @@ class Assistant:
         hits = self._retrieve(query, k=k or max(10, self.settings.retrieval.k), filters=filters)
         timings["retrieve_s"] = time.perf_counter() - started
         reason = answering.abstain_reason(hits, self.settings)
-        sources = [] if reason else self._sources(query, answering.select_sources(hits, query.intent, self.settings))
+        sources = [] if reason else answering.on_topic(
+            self._sources(query, answering.select_sources(hits, query.intent, self.settings)), query.intent,
+            self.settings.answer.topic_relevance_share)
         if sources:
             timings["evidence_s"] = time.perf_counter() - started
             yield AnswerEvent("evidence", sources=[s.hit for s in sources])
         draft, tokens = "", {}
-        if sources and query.intent != "lookup":
+        if sources and needs_model(query):
             yield AnswerEvent("status", f"Reading {len(sources)} paper{'s' * (len(sources) > 1)}…")
             llm = self.llm
             pieces = []
@@ -131,7 +134,7 @@ class Assistant:
                 yield AnswerEvent("token", piece)
             draft = "".join(pieces).strip()
             tokens = {k: int(v) for k, v in (llm.last_usage or {}).items() if k.endswith("_tokens")}
-        checked = answering.check(draft, query, sources, self._embed_cached, self.settings) if sources else None
+        checked = check(draft, query, sources, self._embed_cached, self.settings) if sources else None
         timings.setdefault("first_token_s", time.perf_counter() - started)
         timings["total_s"] = time.perf_counter() - started
         yield AnswerEvent("answer", answer=answering.build_answer(

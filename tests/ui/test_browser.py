@@ -44,6 +44,8 @@ LOOKUPS = {
     "which paper protects weights important for old tasks to overcome catastrophic forgetting?": "Overcoming catastrophic",
 }
 OFF_TOPIC_Q = "Which recipes use saffron and how long should paella rest?"
+# a fact question: the model writes (and streams) a sentence under the quotes shown first
+GROKKING_Q = "What learning phases does the effective theory of grokking find?"
 FINAL = "#chat .ra-answer, #chat .ra-abstain, #chat .ra-error"
 WAIT_MS = 240_000
 
@@ -153,10 +155,16 @@ def _ask(page, question: str) -> None:
     """Type a question, send it, and wait for its final reply (recording what showed meanwhile)."""
     before = page.locator(FINAL).count()
     page.evaluate("""() => {
-        window.__seen = {status: false, streaming: false};
+        window.__seen = {status: false, streaming: false, evidence: false, evidence_first: false};
         new MutationObserver(() => {
-            if (document.querySelector('#chat .ra-status')) window.__seen.status = true;
-            if (document.querySelector('#chat .ra-streaming')) window.__seen.streaming = true;
+            const seen = window.__seen;
+            if (document.querySelector('#chat .ra-status')) seen.status = true;
+            const streamed = [...document.querySelectorAll('#chat .ra-streaming')].some(e => e.innerText.trim().length > 1);
+            if (document.querySelector('#chat .ra-evidence') && !seen.evidence) {
+                seen.evidence = true;
+                seen.evidence_first = !seen.streaming;
+            }
+            if (streamed) seen.streaming = true;
         }).observe(document.body, {childList: true, subtree: true, characterData: true});
     }""")
     page.locator("#chat-input textarea").fill(question)
@@ -164,17 +172,18 @@ def _ask(page, question: str) -> None:
     page.wait_for_function(f"n => document.querySelectorAll({FINAL!r}).length > n", arg=before, timeout=WAIT_MS)
 
 
-def test_answer_streams_and_its_citation_leads_to_the_source_card(page):
-    _ask(page, NOPROP_Q)
+def test_evidence_shows_before_the_answer_streams_and_citations_lead_to_cards(page):
+    _ask(page, GROKKING_Q)
     seen = page.evaluate("window.__seen")
     assert seen["status"], "no progress line was shown before the answer"
-    assert seen["streaming"], "the answer did not stream"
+    assert seen["evidence"], "the papers' matching sentences were not shown"
+    assert seen["evidence_first"], "the model's text streamed before the evidence quotes"
     answer = page.locator("#chat .ra-answer").last
-    assert "NoProp" in answer.inner_text()
+    assert answer.locator("blockquote.ra-quote").count() >= 1  # the abstract's own sentences
     marker = answer.locator("a.ra-cite").first
     target = marker.get_attribute("href").lstrip("#")
     card = page.locator(f"#sources #{target}")
-    assert card.count() == 1 and "NoProp" in card.inner_text()
+    assert card.count() == 1 and "Grokking" in card.inner_text()
     assert card.locator(".ra-badge").count() == 1 and card.locator("mark").count() >= 1
     assert page.locator("#chat-input textarea").input_value() == ""
     _shot(page, "chat-answer.png")
@@ -182,6 +191,12 @@ def test_answer_streams_and_its_citation_leads_to_the_source_card(page):
     page.wait_for_function(f"() => document.getElementById({target!r}).classList.contains('ra-flash')")
     assert card.is_visible()
     _shot(page, "chat-citation-clicked.png")
+
+
+def test_lookup_names_the_paper_with_what_it_does(page):
+    _ask(page, NOPROP_Q)
+    answer = page.locator("#chat .ra-answer").last.inner_text()
+    assert answer.startswith("NoProp") and "What it does:" in answer
 
 
 def test_follow_up_keeps_the_conversation_and_new_chat_clears_it(page):

@@ -6,7 +6,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from assistant.answering import build_answer, check
+from assistant.answering import build_answer
+from assistant.checking import check
 from assistant.config import Settings
 from assistant.text import split_sentences
 from assistant.types import Hit, Paper, Query, Source
@@ -111,7 +112,7 @@ def test_a_sentence_that_speaks_to_the_reader_is_never_shown():
 
 
 def test_numbering_follows_first_appearance_without_gaps():
-    answer = ask("topic", "Which papers use curriculum learning?",
+    answer = ask("topic", "Which papers use curriculum learning, and did it help?",
                  "Curriculum learning largely alleviates non-IIDness in federated learning [3], and a "
                  "competence-based curriculum speeds up training [2].", [CLIMB, CCL, FED])
     numbers = [c.n for c in answer.citations]
@@ -128,6 +129,12 @@ def test_topic_answer_has_one_bullet_per_paper_with_title_year_and_its_sentence(
     assert len(bullets) == 3
     assert all("(2023)" in b and "“" in b for b in bullets)
     assert any(CCL[0] in b for b in bullets)
+
+
+def test_a_question_only_asking_which_papers_is_answered_by_the_list_alone():
+    answer = ask("topic", "Which papers use curriculum learning?", "Yes, [1] and [2] use it.", [CLIMB, CCL, FED])
+    assert answer.sentences == [] and answer.text.startswith("Papers in the collection on this:")
+    assert len(answer.citations) == 3
 
 
 def test_compare_answer_has_a_table_of_each_papers_own_sentences():

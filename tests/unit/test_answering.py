@@ -5,7 +5,8 @@ import hashlib
 import numpy as np
 
 from assistant import prompts
-from assistant.answering import abstain_reason, build_answer, build_messages, check, is_refusal, select_sources
+from assistant.answering import abstain_reason, build_answer, build_messages, select_sources
+from assistant.checking import check, is_refusal
 from assistant.config import Settings
 from assistant.intent import classify_intent
 from assistant.types import Hit, Paper, Query, Source
@@ -113,7 +114,7 @@ def test_bare_markers_for_a_topic_leave_the_list_of_the_sources():
     answer = _check("Which papers study learning dynamics?", SOURCES, "[1][2]", intent="topic")
     assert not answer.abstained
     assert [c.paper_id for c in answer.citations] == ["p1", "p2"]
-    assert answer.text.startswith("- **Grokking theory**")
+    assert answer.text.startswith(prompts.TOPIC_LIST_LEAD + "\n\n- **Grokking theory**")
 
 
 def test_bare_markers_for_a_fact_question_abstain():
