@@ -20,7 +20,8 @@ from assistant.types import Paper, Source
 # What a sentence of an abstract does, by its cue words.
 _METHOD = re.compile(
     r"\b(we|this (paper|work|study|article)|here,? we|our (work|paper))\b[^.]{0,40}?\b(propose|introduce|present|"
-    r"develop|design|describe|devise|formulate|build|construct|offer|call|define|train|use|adapt|extend)\w*\b|"
+    r"develop|design|describe|devise|formulate|build|construct|offer|call|define|train|use|adapt|extend|study|"
+    r"studies|investigate|explore|analy[sz]e|examine|address|tackle)\w*\b|"
     r"\b(is|are) (proposed|introduced|presented)\b|\bwe (study|investigate|explore|analy[sz]e|examine)\b", re.I)
 _RESULT = re.compile(
     r"\b(outperform|improv|achiev|surpass|reach|result|show|find|found|demonstrat|reveal|reduc|increas|"
@@ -146,7 +147,7 @@ def compare_cells(source: Source) -> list[str]:
         return shorten(sentence)
 
     sentences = source.sentences
-    method = take(next((s for s in sentences if _METHOD.search(s)), None) or best_sentence(source))
+    method = take(method_sentence(source))
     result = take(next((s for s in reversed(sentences) if _RESULT.search(s) and s not in used
                         and _NUMBER.search(s)), None)
                   or next((s for s in reversed(sentences) if _RESULT.search(s) and s not in used), None))

@@ -31,8 +31,8 @@ def normalize_space(text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Split an abstract into sentences, keeping abbreviations and decimals intact.
 
-    >>> split_sentences("We use e.g. BERT. It gets 72.5% on GLUE. Done!")
-    ['We use e.g. BERT.', 'It gets 72.5% on GLUE.', 'Done!']
+    >>> split_sentences("We use e.g. BERT. It gets 72.5% on GLUE (e.g. MNLI). Done!")
+    ['We use e.g. BERT.', 'It gets 72.5% on GLUE (e.g. MNLI).', 'Done!']
     """
     text = normalize_space(text)
     if not text:
@@ -41,7 +41,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         candidate = text[start:match.end(1)].strip()  # closing quotes/brackets stay with it
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip("\"')]").rstrip(".").lower()
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip("\"')]").rstrip(".").lstrip("\"'([").lower()
         if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
             continue
         sentences.append(candidate)
