@@ -27,7 +27,7 @@ from assistant.citations import (
 )
 from assistant.config import Settings
 from assistant.intent import needs_model
-from assistant.support import numbers_supported, source_support, specifics
+from assistant.support import names_supported, numbers_supported, source_support, specifics
 from assistant.text import adds_nothing, normalize_key, word_tokens
 from assistant.types import Query, SentenceSupport, Source
 
@@ -140,6 +140,9 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {verdict.note}"
         elif not numbers_supported(plain, evidence_texts):
             note = "dropped: states numbers its cited paper does not contain"
+        elif not names_supported(plain, [s.paper.title + " " + s.paper.abstract for s in sources if s.n in cited_now]
+                                 + [query.text, *(m.content for m in query.history)]):
+            note = "dropped: names something its cited paper does not mention"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
         elif as_words and set(cited_now) != set(cited):

@@ -41,6 +41,12 @@ _ASKS_OUTCOME = re.compile(r"\b(help(s|ed)?|work(s|ed)?|effective|better|worse|i
                            r"conclu\w*|find|found|findings?|show(s|ed)?|results?|outcomes?|evidence|consensus|"
                            r"trade-?offs?|why|how well|whether)\b", re.I)
 
+# How a comparison names its two sides, tried in order on the part before the question proper
+_SIDES = (re.compile(r"^\s*(?P<a>.+?)\s+(?:vs\.?|versus)\s+(?P<b>.+)$", re.I),
+          re.compile(r"^\s*(?:compare|contrast)\s+(?P<a>.+?)\s+(?:with|to|and|against)\s+(?P<b>.+)$", re.I),
+          re.compile(r"\bhow (?:does|do) (?P<a>.+?) (?:compare|differ) (?:with|to|from) (?P<b>.+)$", re.I),
+          re.compile(r"\bthe one (?:that|which|where) (?P<a>.+?),? and the one (?:that|which|where) (?P<b>.+)$", re.I))
+
 INTENTS = ("lookup", "compare", "topic", "fact")
 
 
@@ -69,3 +75,20 @@ def needs_model(query: Query) -> bool:
     if query.intent == "lookup":
         return False
     return query.intent != "topic" or bool(_ASKS_OUTCOME.search(query.text))
+
+
+def compare_sides(question: str) -> tuple[str, str] | None:
+    """The two things a comparison names, when it names them.
+
+    >>> compare_sides("Emergent abilities vs inverse scaling: how do they disagree?")
+    ('Emergent abilities', 'inverse scaling')
+    >>> compare_sides("Compare GLU variants with the PolyCom paper: what does each propose?")
+    ('GLU variants', 'the PolyCom paper')
+    """
+    for clause in (re.split(r"[:?;]|\s[-–—]\s", question)[0], question):
+        for pattern in _SIDES:
+            match = pattern.search(clause.strip().rstrip("?.!"))
+            if match and len(match.group("a")) >= 3 and len(match.group("b")) >= 3:
+                a, b = (re.split(r"[.?:]\s", side)[0].strip(" ,'\"?") for side in match.group("a", "b"))
+                return a, b
+    return None

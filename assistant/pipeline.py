@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import IndexEmptyError
-from assistant.intent import classify_intent, needs_model
+from assistant.intent import classify_intent, compare_sides, needs_model
 from assistant.query import retrieval_query
 from assistant.store import Filters
 from assistant.types import (Answer, AnswerEvent, Hit, IngestReport, Message, Paper, ParseResult, Query,
@@ -116,9 +116,9 @@ class Assistant:
         hits = self._retrieve(query, k=k or max(10, self.settings.retrieval.k), filters=filters)
         timings["retrieve_s"] = time.perf_counter() - started
         reason = answering.abstain_reason(hits, self.settings)
-        sources = [] if reason else answering.on_topic(
-            self._sources(query, answering.select_sources(hits, query.intent, self.settings)), query.intent,
-            self.settings.answer.topic_relevance_share)
+        chosen = [] if reason else answering.select_sources(self._compared(query, hits, filters), query.intent,
+                                                            self.settings)
+        sources = answering.on_topic(self._sources(query, chosen), query.intent, self.settings.answer.topic_relevance_share)
         if sources:
             timings["evidence_s"] = time.perf_counter() - started
             yield AnswerEvent("evidence", sources=[s.hit for s in sources])
@@ -148,6 +148,23 @@ class Assistant:
             if event.kind == "answer":
                 final = event.answer
         return final
+
+    def _compared(self, query: Query, hits: list[Hit], filters: Filters | None) -> list[Hit]:
+        """For a comparison that names its two sides, the best paper for each side first (one search
+        each, as for a lookup), so "A vs B" compares A with B, not A with A's nearest neighbour."""
+        sides = compare_sides(query.text) if query.intent == "compare" else None
+        if not sides:
+            return hits
+        by_id = {h.paper.paper_id: h for h in hits}
+        picked: list[Hit] = []
+        for side in sides:
+            found = self.retriever.search(side, k=5, filters=filters, intent="lookup")
+            pick = next((h for h in found if h.paper.paper_id not in {p.paper.paper_id for p in picked}), None)
+            if pick is not None:
+                picked.append(by_id.get(pick.paper.paper_id, pick))
+        if len(picked) < 2:
+            return hits
+        return picked + [h for h in hits if h.paper.paper_id not in {p.paper.paper_id for p in picked}]
 
     def _sources(self, query: Query, hits: list[Hit]) -> list[Source]:
         """The chosen papers numbered from 1, each with its sentences scored against the question and

@@ -128,6 +128,20 @@ def numbers_supported(sentence: str, evidence_texts: Sequence[str]) -> bool:
     return all(_number_found(value, unit, found) for value, unit in claimed)
 
 
+def names_supported(sentence: str, evidence_texts: Sequence[str]) -> bool:
+    """True when every name the sentence states (an acronym or coined name: "SwiGLU", "CIFAR-100")
+    occurs in the evidence, ignoring case; a model that writes a name its paper never uses has
+    usually borrowed it from another paper or made it up.
+
+    >>> names_supported("PolyCom replaces ReLU [1].", ["We propose PolyCom instead of relu."])
+    True
+    >>> names_supported("It uses SwishGLU [1].", ["We propose PolyCom."])
+    False
+    """
+    evidence = " ".join(evidence_texts).lower()
+    return all(name.lower() in evidence for name in name_tokens(strip_markers(sentence)))
+
+
 def _number_found(value: str, unit: str, found: set[tuple[str, str]]) -> bool:
     return any(v == value and (u == unit or not u or not unit) for v, u in found)
 
