@@ -28,7 +28,7 @@ from assistant.citations import (
 from assistant.config import Settings
 from assistant.intent import needs_model
 from assistant.support import names_supported, numbers_supported, source_support, specifics
-from assistant.text import adds_nothing, normalize_key, word_tokens
+from assistant.text import adds_nothing, addresses_reader, normalize_key, word_tokens
 from assistant.types import Query, SentenceSupport, Source
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -36,15 +36,6 @@ Embed = Callable[[list[str]], np.ndarray]
 _REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover|discuss)|"
                       r"(not|no) (enough )?information|cannot (be )?answer|not (stated|mentioned|specified)"
                       r"|(is|are) not (given|provided)", re.I)
-# A sentence that speaks to the reader (a link, "visit ...", "ignore previous instructions") came
-# from a paper's text or the model, never from a finding: it is not shown as the assistant's words.
-# A sentence that speaks to the reader (a link, "visit ...", "ignore previous instructions") came
-# from a paper's text or the model, never from a finding: it is not shown as the assistant's words.
-_ADDRESSES_READER = re.compile(
-    r"https?://|\bwww\.|\b(visit|click|go to|download|subscribe|sign up|log in|contact)\b|"
-    r"\b(ignore|disregard|forget)\b.{0,30}\b(instructions?|above|previous|prior|rules)\b|"
-    r"\bsystem prompt\b|\byou (must|should) now\b|\bas an ai\b", re.I)
-# how many sentences of the model's text each format keeps
 KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
 VAGUE = "says nothing beyond the question"
 REPEAT = "repeats an earlier sentence"
@@ -132,7 +123,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         evidence_texts = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
         evidence_texts += [query.text, *titles.values()]
         as_words = markers_as_words(text)
-        if _ADDRESSES_READER.search(plain):
+        if addresses_reader(plain):
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
         elif adds_nothing(plain, [query.text, *titles.values()]):
             note = f"dropped: {VAGUE}"

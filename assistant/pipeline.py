@@ -16,6 +16,7 @@ from assistant.errors import IndexEmptyError
 from assistant.intent import classify_intent, compare_sides, needs_model
 from assistant.query import retrieval_query
 from assistant.store import Filters
+from assistant.text import addresses_reader
 from assistant.types import (Answer, AnswerEvent, Hit, IngestReport, Message, Paper, ParseResult, Query,
                              Source, as_messages)
 
@@ -177,9 +178,12 @@ class Assistant:
         sources = []
         for n, hit in enumerate(hits, start=1):
             sentences, vectors = stored[hit.paper.paper_id]
+            # paper text is data: a sentence addressing the reader is never quoted nor backs a claim
+            keep = [i for i, sentence in enumerate(sentences) if not addresses_reader(sentence)]
+            sentences, vectors = [sentences[i] for i in keep], vectors[keep]
             relevance = sentence_relevance(query.text, qvec, sentences, vectors) if sentences else np.zeros(0)
             best = sorted(np.argsort(-relevance, kind="stable")[:self.settings.answer.evidence_sentences])
-            quotes = [sentences[i] for i in best] or list(hit.evidence)
+            quotes = [sentences[i] for i in best] or [e for e in hit.evidence if not addresses_reader(e)]
             sources.append(Source(n, replace(hit, evidence=quotes), list(sentences), relevance.tolist()))
         return sources
 
