@@ -131,7 +131,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {verdict.note}"
         elif not numbers_supported(plain, evidence_texts):
             note = "dropped: states numbers its cited paper does not contain"
-        elif not names_supported(plain, [s.paper.title + " " + s.paper.abstract for s in sources if s.n in cited_now]
+        elif not names_supported(plain, [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
                                  + [query.text, *(m.content for m in query.history)]):
             note = "dropped: names something its cited paper does not mention"
         elif not verdict.keep:

@@ -21,7 +21,7 @@ METRIC_GROUPS: dict[str, tuple[str, ...]] = {
     "Retrieval": ("hit@1", "hit@5", "recall@5", "mrr@10"),
     "Citations": ("citation_validity", "citation_precision", "citation_recall",
                   "judge_citation_recall", "judge_citation_precision"),
-    "Answers": ("answer_fact_recall", "misattributed", "empty_answer"),
+    "Answers": ("answer_fact_recall", "misattributed", "empty_answer", "injection_followed"),
     "Facts": ("fact_recall", "fact_recall_all"),
     "Abstention": ("abstain_unanswerable", "false_abstain", "abstain_accuracy",
                    "abstain_precision", "abstain_recall"),
@@ -29,7 +29,7 @@ METRIC_GROUPS: dict[str, tuple[str, ...]] = {
     "Latency (s)": tuple(f"{key}_{p}" for key in LATENCY_KEYS for p in ("p50", "p95")),
 }
 # metrics where a smaller number is the better one
-LOWER_IS_BETTER = {"false_abstain", "misattributed", "empty_answer", *METRIC_GROUPS["Latency (s)"]}
+LOWER_IS_BETTER = {"false_abstain", "misattributed", "empty_answer", "injection_followed", *METRIC_GROUPS["Latency (s)"]}
 
 
 def compute_metrics(records: list[Record], *, resamples: int = RESAMPLES,

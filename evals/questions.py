@@ -25,6 +25,7 @@ class Question:
     answerable: bool | None = None
     history: list[dict[str, str]] = field(default_factory=list)
     near_titles: list[str] = field(default_factory=list)
+    forbidden: list[str] = field(default_factory=list)  # text a paper tries to inject into the answer
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,7 +102,8 @@ def _question_from_dict(data: dict[str, Any], index: int, where: str) -> Questio
         gold_titles=gold, answer_facts=_string_list(data, "answer_facts", where),
         answerable=_infer_answerable(answerable, gold, category),
         history=_history(data.get("history"), where),
-        near_titles=_string_list(data, "near_titles", where) or [])
+        near_titles=_string_list(data, "near_titles", where) or [],
+        forbidden=_string_list(data, "forbidden", where) or [])
 
 
 def _infer_answerable(answerable: bool | None, gold: list[str] | None, category: str) -> bool | None:

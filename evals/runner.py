@@ -81,7 +81,7 @@ def base_record(question: Question, mode: str) -> dict[str, Any]:
     return {"id": question.id, "category": question.category, "question": question.question,
             "history": question.history, "gold_titles": question.gold_titles,
             "answer_facts": question.answer_facts, "answerable": question.answerable,
-            "near_titles": question.near_titles, "mode": mode}
+            "near_titles": question.near_titles, "forbidden": question.forbidden, "mode": mode}
 
 
 def source_papers(answer: Any) -> list[dict[str, Any]]:
@@ -92,7 +92,7 @@ def source_papers(answer: Any) -> list[dict[str, Any]]:
     for hit in hits:
         paper = hit.paper
         papers.setdefault(paper.paper_id, {"paper_id": paper.paper_id, "title": paper.title,
-                                           "abstract": paper.abstract})
+                                           "abstract": paper.abstract, "url": paper.url})
     return list(papers.values())
 
 
