@@ -21,7 +21,7 @@ from ingest.drafts import Draft, draft_from_record
 from ingest.ids import assign_ids
 from ingest.raw import FileParse, RawRecord
 from ingest.records import unreadable
-from ingest.sanitize import file_text, oversize_reason, plain_record
+from ingest.sanitize import display_path, file_text, oversize_reason, plain_record
 from ingest.tabular import parse_csv, parse_json, parse_json_lines
 
 Parser = Callable[[str, str], FileParse]
@@ -85,16 +85,17 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
     for given in paths:
         path = Path(given).expanduser()
         if not path.exists():
-            skipped.append(Skipped(str(path), None, "no such file or directory"))
+            skipped.append(Skipped(display_path(path), None, "no such file or directory"))
             continue
         found = _files_under(path) if path.is_dir() else [path]
         for file in found:
             if file.suffix.lower() not in _PARSERS:
-                skipped.append(Skipped(str(file), None, f"unsupported file type {file.suffix or '(no extension)'}"))
+                reason = f"unsupported file type {file.suffix or '(no extension)'}"
+                skipped.append(Skipped(display_path(file), None, reason))
             else:
                 files.setdefault(file.resolve(), file)
         if not found:
-            skipped.append(Skipped(str(path), None, "folder has no files (hidden files are left out)"))
+            skipped.append(Skipped(display_path(path), None, "folder has no files (hidden files are left out)"))
     return list(files.values()), skipped
 
 
@@ -107,7 +108,7 @@ def _files_under(directory: Path) -> list[Path]:
 
 def read_file(path: Path) -> FileParse:
     """One file through the parser its suffix names; unreadable or empty files become one Skipped."""
-    source = str(path)
+    source = display_path(path)
     text = _decode(path)
     if isinstance(text, Skipped):
         return FileParse(skipped=[text])
@@ -119,7 +120,7 @@ def read_file(path: Path) -> FileParse:
 
 
 def _decode(path: Path) -> str | Skipped:
-    source = str(path)
+    source = display_path(path)
     try:
         data = path.read_bytes()
     except OSError as error:

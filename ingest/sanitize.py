@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields, replace
+from pathlib import Path
 
 from ingest.raw import RawRecord
 
@@ -56,6 +57,12 @@ def plain_text(text: str) -> str:
 def _replacement(match: re.Match) -> str:
     char = match.group(0)
     return "" if "\ud800" <= char <= "\udfff" else " "
+
+
+def display_path(path: Path) -> str:
+    """A path as printable text: bytes of a name that is not UTF-8 (which Python keeps as lone
+    surrogates) shown as U+FFFD, so that reports and JSON output can always be written."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def plain_record(record: RawRecord) -> RawRecord:

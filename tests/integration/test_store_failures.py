@@ -33,6 +33,13 @@ def error_line(stderr: str) -> str:
     return lines[0]
 
 
+def rerun_ingest(cli, corpus: Path, data_dir: Path) -> dict:
+    """The same ingest again, after the fix: it must succeed; its JSON summary."""
+    rerun = cli("ingest", str(corpus), "--json", data_dir=data_dir)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    return json.loads(rerun.stdout)
+
+
 def stored_titles(settings) -> set[str]:
     return {p.title for p in Assistant(settings).store.papers().values()}
 
@@ -67,9 +74,7 @@ def test_a_real_full_disk_is_one_line_and_a_rerun_after_freeing_space_completes(
     assert not list(data_dir.rglob("*.tmp"))
 
     remount("size=100m")
-    rerun = cli("ingest", str(corpus), "--json", data_dir=data_dir)
-    assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert json.loads(rerun.stdout)["papers_total"] == 3
+    assert rerun_ingest(cli, corpus, data_dir)["papers_total"] == 3
     assert stored_titles(make_settings(data_dir)) == {r["title"] for r in corpus_records[:3]}
 
 
@@ -89,9 +94,7 @@ def test_a_read_only_data_dir_is_one_line_and_a_rerun_once_writable_completes(
     assert "read-only" in line and str(data_dir) in line and "ASSISTANT_DATA_DIR" in line
 
     remount("rw")
-    rerun = cli("ingest", str(more), "--json", data_dir=data_dir)
-    assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert json.loads(rerun.stdout)["papers_new"] == 2
+    assert rerun_ingest(cli, more, data_dir)["papers_new"] == 2
     assert stored_titles(make_settings(data_dir)) == {r["title"] for r in corpus_records[:4]}
 
 
@@ -139,9 +142,7 @@ def test_a_damaged_store_is_one_line_and_a_fresh_ingest_after_moving_it_aside_wo
     assert "is damaged" in line and "move that folder aside" in line
 
     shutil.move(str(data_dir), str(tmp_path / "data.damaged"))
-    rerun = cli("ingest", str(corpus), "--json", data_dir=data_dir)
-    assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert json.loads(rerun.stdout)["papers_total"] == 2
+    assert rerun_ingest(cli, corpus, data_dir)["papers_total"] == 2
 
 
 def test_an_ingest_that_finds_nothing_on_a_fresh_data_dir_writes_nothing(cli, tmp_path):

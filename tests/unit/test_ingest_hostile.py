@@ -4,6 +4,7 @@ or took quadratic time, read beside good records that must all still come out as
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def read(tmp_path: Path, name: str, text: str):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     return read_paths([path])
+
+
+# timings are CPU seconds of this process (parsing is single-threaded), so a busy machine does not fail them
 
 
 def titles(result) -> list[str]:
@@ -138,9 +142,9 @@ def test_a_quoted_csv_field_of_150000_characters_under_the_cap_is_kept(tmp_path)
 def test_deeply_nested_latex_is_rejected_quickly_with_a_reason(tmp_path, opener):
     abstract = ABSTRACT + " " + opener * 8000 + "x" + "}" * 8000
     bad = json.dumps({"title": "Nested", "abstract": abstract})
-    started = time.perf_counter()
+    started = time.process_time()
     result = read(tmp_path, "papers.jsonl", jsonl_around(bad))
-    assert time.perf_counter() - started < 2  # was 18 s ({) and 43 s (\textbf{): quadratic
+    assert time.process_time() - started < 2  # was 18 s ({) and 43 s (\textbf{): quadratic
     assert titles(result) == ["Good Paper 1", "Good Paper 2"]
     assert skips(result) == [(2, f"abstract nests {{ }} groups 8000 deep (more than {MAX_BRACE_DEPTH})")]
 
@@ -153,18 +157,18 @@ def test_latex_nested_up_to_the_cap_is_still_cleaned(tmp_path):
 
 def test_a_json_array_of_20000_elements_is_read_in_linear_time(tmp_path):
     elements = [json.dumps(good(n), indent=1) for n in range(20_000)]
-    started = time.perf_counter()
+    started = time.process_time()
     result = read(tmp_path, "papers.json", "[\n" + ",\n".join(elements) + "\n]\n")
-    assert time.perf_counter() - started < 20  # was > 60 s: newlines re-counted from the file start
+    assert time.process_time() - started < 20  # was > 60 s: newlines re-counted from the file start
     assert len(result.papers) == 20_000
     assert result.papers[-1].source_line == 2 + 4 * 19_999
 
 
 def test_a_long_run_of_urls_before_a_brace_is_cleaned_quickly(tmp_path):
     abstract = ABSTRACT + " " + "https://" * 12_000 + "{"
-    started = time.perf_counter()
+    started = time.process_time()
     read(tmp_path, "papers.jsonl", jsonl_around(json.dumps({"title": "Links", "abstract": abstract})))
-    assert time.perf_counter() - started < 2  # was 6.9 s: each "https://" retried to the end of the run
+    assert time.process_time() - started < 2  # was 6.9 s: each "https://" retried to the end of the run
 
 
 def test_raw_nul_bytes_in_utf8_text_are_dropped_and_the_file_read(tmp_path):
@@ -192,3 +196,14 @@ def test_values_of_every_json_type_in_every_field_never_cost_the_record(tmp_path
             enumerate(((f, v) for f in fields for v in odd_values), 10)]
     result = read(tmp_path, "papers.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     assert len(result.papers) == len(rows) and result.skipped == []
+
+
+def test_file_names_that_are_not_utf8_are_reported_in_printable_text(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / os.fsdecode(b"bad\xffname.jsonl")).write_text(json.dumps(good(1)) + "\n")
+    (folder / os.fsdecode(b"notes\xfe.md")).write_text("x")
+    result = read_paths([folder])
+    texts = [p.source for p in result.papers] + [s.file for s in result.skipped]
+    assert len(texts) == 2 and all("\ufffd" in t for t in texts)
+    json.dumps([s.to_dict() for s in result.skipped], ensure_ascii=False).encode("utf-8")  # what --json prints
