@@ -44,16 +44,6 @@ def abstain_reason(hits: list[Hit], settings: Settings) -> str | None:
     return None
 
 
-def on_topic(sources: list[Source], intent: str, share: float) -> list[Source]:
-    """For a topic question, the sources whose best sentence matches the question at least `share`
-    as well as the best source's does (a paper retrieved for a shared word is not listed), renumbered."""
-    if intent != "topic" or not sources:
-        return sources
-    best = [max(s.relevance, default=0.0) for s in sources]
-    kept = [s for s, b in zip(sources, best) if b >= share * max(best)]
-    return [replace(s, n=i) for i, s in enumerate(kept, start=1)]
-
-
 def prompt_sentences(source: Source, intent: str) -> list[str]:
     """What the model reads of each paper: few sentences, so a CPU reads the prompt fast."""
     if intent == "topic":

@@ -38,6 +38,9 @@ _REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specif
                       r"|(is|are) not (given|provided)", re.I)
 KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
 VAGUE = "says nothing beyond the question"
+INVENTED_NUMBERS = "states numbers its cited paper does not contain"
+MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
+INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
 MAX_QUOTES = 3
 
@@ -76,27 +79,33 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     dropped = [s for s in judged if s not in kept]
     dropped = [replace(s, note=s.note or f"dropped: {REPEAT}") for s in dropped]
     kept = kept[:KEEP_SENTENCES.get(query.intent, 3)]
-    if not kept and query.intent == "fact":
-        reason = _nothing_kept(dropped)
+    if query.intent == "fact":
+        kept, dropped, reason = _fact_verdict(judged, kept, dropped, sources, query, settings)
         if reason:
             return Checked("", sources, dropped=dropped, removed=validated.removed, abstain=reason)
-    if query.intent == "fact" and kept and _vague(kept, sources, query):
-        dropped += [replace(s, note=f"dropped: {VAGUE}") for s in kept]
-        kept = []
     final_sources, kept, dropped = _renumbered(sources, kept, dropped)
     text = _layout(query, final_sources, kept)
     return Checked(text, final_sources, kept, dropped, validated.removed)
 
 
-def _nothing_kept(dropped: list[SentenceSupport]) -> str | None:
-    """Why a fact answer with no sentence left is withheld; None when the model only said too
-    little (then the quotes answer in its place)."""
-    notes = [s.note or "" for s in dropped]
-    if any("numbers" in note for note in notes):
-        return "the model's answer gave numbers that are not in the papers"
-    if notes and all(VAGUE in note for note in notes):
-        return None
-    return "the model's answer is not backed by the papers"
+def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dropped: list[SentenceSupport],
+                  sources: list[Source], query: Query, settings: Settings):
+    """(kept, dropped, abstain reason) for a fact answer. A direct answer (the first sentence) with a
+    number or name its paper lacks is a made-up answer: withheld, whatever follows it. Sentences
+    that say less than their quotes give way to the quotes, but only when retrieval is confident
+    that the top paper is the one asked about; otherwise there is nothing to show."""
+    first = (judged[0].note or "") if judged else ""
+    if INVENTED_NUMBERS in first or INVENTED_NAMES in first:
+        return kept, dropped, "the model's answer gave numbers or names that are not in the papers"
+    if kept and _vague(kept, sources, query):
+        dropped = dropped + [replace(s, note=f"dropped: {VAGUE}") for s in kept]
+        kept = []
+    if kept:
+        return kept, dropped, None
+    confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
+    if confident and dropped and all(VAGUE in (s.note or "") for s in dropped):
+        return kept, dropped, None
+    return kept, dropped, "the model's answer is not backed by the papers"
 
 
 def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],
@@ -110,7 +119,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
     titles = {s.n: s.paper.title for s in sources}
     names = paper_names(titles)
     a = settings.answer
-    table = source_support([strip_markers(t) for t, _ in parts], sentences, embed, titles)
+    asked = " ".join([query.text, *(m.content for m in query.history if m.role == "user")])
+    table = source_support([strip_markers(t) for t, _ in parts], sentences, embed, titles, asked)
     out = []
     for (text, cited), matches in zip(parts, table):
         plain = strip_markers(text)
@@ -122,6 +132,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         # ("the fixes help in 71% of cases" when 71% belongs to another finding)
         evidence_texts = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
         evidence_texts += [query.text, *titles.values()]
+        papers = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
         as_words = markers_as_words(text)
         if addresses_reader(plain):
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
@@ -130,10 +141,10 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         elif named and not verdict.keep:
             note = f"dropped: {verdict.note}"
         elif not numbers_supported(plain, evidence_texts):
-            note = "dropped: states numbers its cited paper does not contain"
-        elif not names_supported(plain, [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
-                                 + [query.text, *(m.content for m in query.history)]):
-            note = "dropped: names something its cited paper does not mention"
+            whole = numbers_supported(plain, [*papers, *evidence_texts])
+            note = f"dropped: {MISPLACED_NUMBERS if whole else INVENTED_NUMBERS}"
+        elif not names_supported(plain, [*papers, query.text, *(m.content for m in query.history)]):
+            note = f"dropped: {INVENTED_NAMES}"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
         elif as_words and set(cited_now) != set(cited):

@@ -141,9 +141,9 @@ class AnswerSettings(BaseModel):
                                      "supports it at least this much (MiniLM cosine + names/numbers found)")
     attribution_margin: float = Field(0.05, description="a citation moves to another source that supports "
                                       "the sentence by more than this margin")
-    topic_relevance_share: float = Field(0.8, description="a topic answer lists a paper only when its best "
-                                         "sentence matches the question at least this share as well as the "
-                                         "best paper's does")
+    quote_fallback_dense: float = Field(0.55, description="when the model's fact answer says nothing, the top "
+                                        "paper's matching sentences answer instead only if its similarity to "
+                                        "the question is at least this")
     lookup_runner_up: float = Field(0.9, description="a lookup also lists papers scoring at least this share "
                                     "of the best one")
     # off by default: one more LLM call (~3 s on CPU) for follow-ups; retrieval is history-aware anyway

@@ -117,9 +117,11 @@ class Assistant:
         hits = self._retrieve(query, k=k or max(10, self.settings.retrieval.k), filters=filters)
         timings["retrieve_s"] = time.perf_counter() - started
         reason = answering.abstain_reason(hits, self.settings)
-        chosen = [] if reason else answering.select_sources(self._compared(query, hits, filters), query.intent,
-                                                            self.settings)
-        sources = answering.on_topic(self._sources(query, chosen), query.intent, self.settings.answer.topic_relevance_share)
+        compared = [] if reason else self._compared(query, hits, filters)
+        # a paper found by a comparison's own side search counts as retrieved (it may be cited)
+        hits = hits + [h for h in compared if h.paper.paper_id not in {x.paper.paper_id for x in hits}]
+        chosen = answering.select_sources(compared, query.intent, self.settings)
+        sources = self._sources(query, chosen)
         if sources:
             timings["evidence_s"] = time.perf_counter() - started
             yield AnswerEvent("evidence", sources=[s.hit for s in sources])

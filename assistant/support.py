@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.attribution import name_tokens
 from assistant.citations import strip_markers
+from assistant.text import new_words, word_tokens
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -70,25 +71,32 @@ def best_matches(texts: list[str], sources: dict[int, list[str]],
 
 
 SPECIFICS_WEIGHT = 0.15  # how much finding a sentence's names and numbers in a paper adds to its cosine
+WORDS_WEIGHT = 0.1  # ... and finding the other words it adds beyond the question
 
 
 def source_support(texts: list[str], sources: dict[int, list[str]], embed: Embed,
-                   context: dict[int, str] | None = None) -> list[dict[int, SourceMatch]]:
+                   context: dict[int, str] | None = None, asked: str = "") -> list[dict[int, SourceMatch]]:
     """For every text, each source's support: its best sentence's cosine, plus SPECIFICS_WEIGHT
-    times the share of the text's specifics (names like "CIFAR-100", numbers) found in that
-    source's sentences or `context` (its title). Meaning alone barely separates two papers on
-    one subject; the names and numbers a sentence states usually belong to one of them.
+    times the share of the text's specifics (names like "CIFAR-100", numbers) and WORDS_WEIGHT
+    times the share of its other new words (beyond the question `asked`) found in that source's
+    sentences or `context` (its title). Meaning alone barely separates two papers on one subject,
+    and a short answer ("their case study was in nuclear physics") is far in meaning from the long
+    sentence it comes from; the words an answer adds usually belong to one paper.
     """
     table = best_matches(texts, sources, embed)
     for text, matches in zip(texts, table):
         wanted = specifics(text)
-        if not wanted:
-            continue
+        words = {w for w in new_words(text, [asked]) if not w.isdigit()}  # numbers count as specifics
         for n, match in matches.items():
-            found = specifics(" ".join([*sources.get(n, []), (context or {}).get(n, "")]))
-            share = len(wanted & found) / len(wanted)
-            matches[n] = match._replace(score=match.score + SPECIFICS_WEIGHT * share)
+            source_text = " ".join([*sources.get(n, []), (context or {}).get(n, "")])
+            bonus = SPECIFICS_WEIGHT * _share(wanted, specifics(source_text))
+            bonus += WORDS_WEIGHT * _share(words, set(word_tokens(source_text)))
+            matches[n] = match._replace(score=match.score + bonus)
     return table
+
+
+def _share(wanted: set[str], found: set[str]) -> float:
+    return len(wanted & found) / len(wanted) if wanted else 0.0
 
 
 def specifics(text: str) -> set[str]:

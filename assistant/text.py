@@ -77,8 +77,17 @@ def adds_nothing(text: str, known: list[str]) -> bool:
     >>> adds_nothing("FOSTER was evaluated on CIFAR-100 [1].", ["Where was FOSTER evaluated?"])
     False
     """
+    return not new_words(text, known)
+
+
+def new_words(text: str, known: list[str]) -> set[str]:
+    """The content words of `text` that none of the `known` texts has.
+
+    >>> sorted(new_words("Their case study was in nuclear physics [1].", ["What domain was their case study in?"]))
+    ['nuclear', 'physics']
+    """
     seen = set(word_tokens(" ".join(known))) | _FILLER
-    return not [w for w in word_tokens(text) if w not in seen and len(w) > 1]
+    return {w for w in word_tokens(text) if w not in seen and len(w) > 1}
 
 
 # A sentence that speaks to the reader (a link, "visit ...", "ignore previous instructions", a fake

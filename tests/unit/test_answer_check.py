@@ -24,13 +24,14 @@ def bag_of_words(texts):
     return out
 
 
-def source(n, title, abstract, question, year="2023-05-01"):
+def source(n, title, abstract, question, year="2023-05-01", dense=0.7):
     paper = Paper(f"p{n}", title, abstract, date=year, url=f"https://arxiv.org/abs/2301.0000{n}")
     sentences = split_sentences(abstract)
     qwords = set(question.lower().split())
     relevance = [len(qwords & set(s.lower().strip(".").split())) / 10 for s in sentences]
     best = sorted(np.argsort(-np.array(relevance), kind="stable")[:2])
-    return Source(n, Hit(paper, 1.0 - n / 10, n, evidence=[sentences[i] for i in best]), sentences, relevance)
+    hit = Hit(paper, 1.0 - n / 10, n, evidence=[sentences[i] for i in best], dense_score=dense)
+    return Source(n, hit, sentences, relevance)
 
 
 CLIMB = ("CLIMB: Curriculum Learning for Infant-inspired Model Building",
@@ -45,9 +46,9 @@ FED = ("On the Impact of Curriculum Learning in Federated Learning",
        "alleviates non-IIDness in federated learning. Experiments on CIFAR-10 confirm the benefit.")
 
 
-def ask(intent, question, draft, papers, history=()):
+def ask(intent, question, draft, papers, history=(), dense=0.7):
     query = Query(question, intent, tuple(history), question)
-    sources = [source(n, t, a, question) for n, (t, a) in enumerate(papers, start=1)]
+    sources = [source(n, t, a, question, dense=dense) for n, (t, a) in enumerate(papers, start=1)]
     checked = check(draft, query, sources, bag_of_words, Settings())
     return build_answer(query, [s.hit for s in sources], checked, reason=None, timings={})
 
@@ -84,6 +85,32 @@ def test_a_vague_fact_answer_shows_the_quote_with_the_specifics():
     assert not answer.abstained
     assert "CIFAR-10" in answer.text and "“" in answer.text
     assert not answer.sentences
+
+
+def test_a_vague_answer_over_a_weak_match_is_withheld_not_replaced_by_quotes():
+    answer = ask("fact", "What are the best approaches to text-to-speech in the collection?",
+                 "The best approaches are in [1].", [FED], dense=0.4)
+    assert answer.abstained and answer.citations == []
+
+
+def test_an_invented_number_in_the_direct_answer_withholds_the_rest_too():
+    answer = ask("fact", "What learning rate does the competence curriculum use?",
+                 "It uses a learning rate of 0.003 [1]. A competence-based curriculum schedules examples by "
+                 "model competence [1].", [CCL])
+    assert answer.abstained and "numbers" in answer.abstain_reason
+
+
+def test_a_number_moved_to_the_wrong_finding_drops_only_that_sentence():
+    vocab = ("VE: Vocabulary expansion for chat models",
+             "We expand the vocabulary of chat models with unlabeled target-language data. Off-the-shelf "
+             "expansion performs well in 71% of cases. It underperforms where source models are strong. "
+             "We propose post-hoc fixes for the weak cases. The fixes improve the adapted models in 87% of cases.")
+    answer = ask("fact", "How often does off-the-shelf expansion work, and how often do the fixes help?",
+                 "Off-the-shelf expansion performs well in 71% of cases [1]. The post-hoc fixes improve the "
+                 "adapted models in 71% of cases [1].", [vocab])
+    assert not answer.abstained and "performs well in 71% of cases" in answer.text
+    assert "fixes improve the adapted models in 71%" not in answer.text
+    assert any("different finding" in s.note for s in answer.dropped)
 
 
 def test_a_correct_number_from_the_abstract_is_kept():
