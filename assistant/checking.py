@@ -175,6 +175,10 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / (min(len(a), len(b)) or 1)
 
 
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / (len(a | b) or 1)
+
+
 def _quote_for(sentence: str, match) -> str | None:
     """Of a source's two best sentences, the one holding more of the sentence's names and numbers
     (the closest in meaning on a tie): the quote a reader checks the sentence against."""
@@ -224,7 +228,10 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     if not kept:
         block = "\n".join(f"> {formats.quote(q)} [{sources[0].n}]" for q in sources[0].hit.evidence)
         return f"{prompts.VAGUE_FACT_LEAD}\n{block}"
-    quotes = _fact_quotes(sources, kept, query)
+    # a quote the model's sentence already repeats almost word for word adds nothing
+    said = [set(word_tokens(strip_markers(s.text))) for s in kept]
+    quotes = [(q, n) for q, n in _fact_quotes(sources, kept, query)
+              if not any(_jaccard(set(word_tokens(q)), words) >= 0.85 for words in said)]
     block = "\n".join(f"> {formats.quote(q)} [{n}]" for q, n in quotes)
     written = " ".join(s.text for s in kept)
     return f"{written}\n\n{prompts.FACT_QUOTES_LEAD}\n{block}" if block else written

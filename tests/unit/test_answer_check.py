@@ -115,10 +115,16 @@ def test_a_number_moved_to_the_wrong_finding_drops_only_that_sentence():
 
 def test_a_correct_number_from_the_abstract_is_kept():
     answer = ask("fact", "How much does the competence curriculum speed up training?",
-                 "It speeds up training by 40% on WMT [1].", [CCL])
+                 "It speeds up training by 40% on the WMT data [1].", [CCL])
     assert not answer.abstained
     assert "40%" in answer.sentences[0].text and answer.sentences[0].label == "supported"
     assert "> “It speeds up training by 40% on WMT.” [1]" in answer.text
+
+
+def test_a_quote_the_answer_repeats_word_for_word_is_not_shown_twice():
+    answer = ask("fact", "How much does the competence curriculum speed up training?",
+                 "It speeds up training by 40% on WMT [1].", [CCL])
+    assert answer.text.count("40% on WMT") == 1
 
 
 def test_an_invented_number_withholds_the_answer():
