@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.support import specifics
 from assistant.types import Paper, Source
 
 # What a sentence of an abstract does, by its cue words.
@@ -31,15 +32,23 @@ _DATA = re.compile(r"\b(datasets?|benchmarks?|corpus|corpora|experiments? (on|wi
                    r"trained on|tested on|test sets?|tasks? (such as|including))\b", re.I)
 _PROBLEM = re.compile(r"\b(however|but|challeng\w*|problem\w*|limit\w*|difficult\w*|remains?|lack\w*|struggl\w*|"
                       r"costly|expensive|open question|unclear|issue\w*|bottleneck\w*|fail\w*|suffer\w*)\b", re.I)
+# a result the authors state as theirs: "we show ...", "our results demonstrate ...", "X outperforms ..."
+_CLAIMED_RESULT = re.compile(r"\b(we|our|this (paper|work|study))\b[^.]{0,60}?\b(show|find|found|demonstrat|reveal|"
+                             r"observe|achiev|outperform|improv|reduc|obtain|confirm|suggest)\w*|"
+                             r"\b(outperform|surpass)\w*|\b(results|experiments) (show|demonstrate|reveal|indicate|confirm)",
+                             re.I)
 _CONTRIBUTION = re.compile(r"\b(we|this (paper|work|study|article))\b", re.I)
-_NUMBER = re.compile(r"\d")
-_LEAD_IN = re.compile(r"^(in this (paper|work|study),?|moreover,?|furthermore,?|additionally,?|finally,?|"
-                      r"specifically,?|in addition,?|to this end,?|overall,?)\s+", re.I)
+_LEAD_IN = re.compile(r"^(in this (paper|work|study|note),?|moreover,?|furthermore,?|additionally,?|finally,?|"
+                      r"specifically,?|in addition,?|to this end,?|overall,?|to address (this|these \w+),?|"
+                      r"somewhat differently,?|in contrast,?|instead,?|here,?|however,?|thus,?|therefore,?|"
+                      r"more broadly,?|taken together,?)\s+", re.I)
 MAX_CELL_WORDS = 40
+TOPIC_QUOTE_WORDS = 35
 NOT_STATED = "not stated in the abstract"
 COMPARE_ROWS = ("Problem", "Method", "Data", "Main result")
 FINDING_BONUS = 0.05  # a result sentence wins a near tie: "did it help?" is answered by results
 CONTRIBUTION_BONUS = 0.08  # the authors' own claim beats a background sentence on the same words
+SPECIFIC_BONUS = 0.03  # per name or number a sentence states (three at most)
 BACKGROUND_PENALTY = 0.1  # an abstract's opening sentence without "we" is background, rarely the finding
 
 
@@ -70,17 +79,19 @@ def method_sentence(source: Source) -> str | None:
 
 
 def best_sentence(source: Source, bonuses: Sequence[tuple[re.Pattern[str], float]] = (),
-                  exclude: Sequence[str] = ()) -> str | None:
-    """The sentence that best matches the question; sentences with the `bonuses`' cue words gain
-    their weights, so they win near ties."""
-    best, best_score = None, float("-inf")
-    for sentence, relevance in zip(source.sentences, source.relevance):
-        if sentence in exclude:
-            continue
-        score = relevance + sum(weight for cue, weight in bonuses if cue.search(sentence))
-        if score > best_score:
-            best, best_score = sentence, score
-    return best
+                  among: re.Pattern[str] | None = None, exclude: Sequence[str] = ()) -> str | None:
+    """The sentence (of those `among` matches, if given) that best matches the question and carries
+    the most specifics; sentences with the `bonuses`' cue words gain their weights."""
+    scored = [(_score(source, i, sentence, bonuses), sentence) for i, sentence in enumerate(source.sentences)
+              if sentence not in exclude and (among is None or among.search(sentence))]
+    return max(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+def _score(source: Source, i: int, sentence: str, bonuses: Sequence[tuple[re.Pattern[str], float]]) -> float:
+    """Match to the question, plus cue bonuses, plus a little for each name or number (up to three):
+    a researcher reading one sentence wants the one that says which method, data or result."""
+    return (source.relevance[i] + sum(weight for cue, weight in bonuses if cue.search(sentence))
+            + SPECIFIC_BONUS * min(3, len(specifics(sentence))))
 
 
 def finding_sentence(source: Source) -> str | None:
@@ -93,13 +104,15 @@ def finding_sentence(source: Source) -> str | None:
     >>> finding_sentence(s)
     'We show graphs help.'
     """
-    def score(i: int, sentence: str) -> float:
-        claim = bool(_CONTRIBUTION.search(sentence))
-        return (source.relevance[i] + CONTRIBUTION_BONUS * claim + FINDING_BONUS * bool(_RESULT.search(sentence))
-                - (BACKGROUND_PENALTY if i == 0 and not claim else 0.0))
-
-    ranked = sorted(enumerate(source.sentences), key=lambda pair: -score(*pair))
-    return ranked[0][1] if ranked else None
+    cues = [(_CONTRIBUTION, CONTRIBUTION_BONUS), (_RESULT, FINDING_BONUS)]
+    background = source.sentences[0] if source.sentences and not _CONTRIBUTION.search(source.sentences[0]) else None
+    best = best_sentence(source, cues)
+    if best is not None and best == background:
+        runner = best_sentence(source, cues, exclude=[background])
+        if runner is not None and (_score(source, source.sentences.index(runner), runner, cues)
+                                   >= _score(source, 0, background, cues) - BACKGROUND_PENALTY):
+            return runner
+    return best
 
 
 def lookup_lines(main: Source, others: Sequence[Source]) -> list[tuple[str, list[int]]]:
@@ -117,11 +130,15 @@ def lookup_lines(main: Source, others: Sequence[Source]) -> list[tuple[str, list
 
 
 def topic_bullets(sources: Sequence[Source]) -> list[tuple[str, list[int]]]:
-    """One bullet per paper: its title and year, and its sentence that best answers the question."""
+    """One bullet per paper: its title and year, what it does and what it finds on the question,
+    each quoted (shortened) from its abstract; one quote when the two are the same sentence."""
     bullets = []
     for source in sources:
-        finding = finding_sentence(source)
-        text = f": {quote(finding)}" if finding else ""
+        does = best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS)], among=_METHOD)
+        finds = (best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS)], among=_CLAIMED_RESULT, exclude=[does])
+                 if does else None) or finding_sentence(source)
+        quotes = [quote(shorten(s, TOPIC_QUOTE_WORDS)) for s in dict.fromkeys([does, finds]) if s]
+        text = f": {' '.join(quotes)}" if quotes else ""
         bullets.append((f"- **{source.paper.title}**{_year(source.paper)}{text} [{source.n}]", [source.n]))
     return bullets
 
@@ -146,14 +163,13 @@ def compare_cells(source: Source) -> list[str]:
         used.append(sentence)
         return shorten(sentence)
 
-    sentences = source.sentences
-    method = take(method_sentence(source))
-    result = take(next((s for s in reversed(sentences) if _RESULT.search(s) and s not in used
-                        and _NUMBER.search(s)), None)
-                  or next((s for s in reversed(sentences) if _RESULT.search(s) and s not in used), None))
-    data = take(next((s for s in sentences if _DATA.search(s) and s not in used), None))
-    problem = take(next((s for s in sentences[:max(2, len(sentences) // 2)] if _PROBLEM.search(s) and s not in used), None)
-                   or next((s for s in sentences if s not in used), None))
+    first_half = source.sentences[:max(2, len(source.sentences) // 2)]
+    method = take(best_sentence(source, among=_METHOD) or method_sentence(source))
+    result = take(best_sentence(source, among=_CLAIMED_RESULT, exclude=used)
+                  or best_sentence(source, among=_RESULT, exclude=used))
+    data = take(best_sentence(source, among=_DATA, exclude=used))
+    problem = take(best_sentence(source, among=_PROBLEM, exclude=[*used, *source.sentences[len(first_half):]])
+                   or next((s for s in source.sentences if s not in used), None))
     return [problem, method, data, result]
 
 
