@@ -1,0 +1,259 @@
+"""Concurrency soak: 16 chat users at once through the real Gradio UI queue, 200 answers, memory sampled.
+
+Starts `python -m assistant ui` on 127.0.0.1 as its own process (SmolLM2-135M on llama.cpp, the
+real MiniLM, Chroma and BM25 over a small index), then 16 gradio_client sessions ask questions at
+the same time, each a few turns of one conversation before "New chat". Every reply is checked for
+cross-talk: the answer must be to this session's question, and the session's chat must hold only
+its own turns. The server's RSS is sampled throughout. Loops are bounded and nothing leaves
+loopback. (An HTTP API server does not exist yet, so the issue's 16 HTTP clients are not run.)
+
+    .venv/bin/python -m benchmarks.soak [--users 16] [--requests 200] [--data-dir /tmp/bench-soak]
+
+Writes results/soak.md and results/soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+LLM = "smollm2-135m-instruct"
+PAPERS = 24
+TURNS_PER_CHAT = 4  # then "New chat": conversations grow, but not without bound
+MAX_TOKENS = 40  # short answers: the soak is about the queue and memory, not the model
+
+
+@dataclass
+class Tally:
+    """What the users saw, shared between their threads."""
+
+    latencies: list[float] = field(default_factory=list)
+    answered: int = 0
+    errors: list[str] = field(default_factory=list)
+    crosstalk: list[str] = field(default_factory=list)
+    rss: list[tuple[int, float]] = field(default_factory=list)  # (answers so far, server RSS in MB)
+    seconds: float = 0.0
+    pid: int = 0  # the server's
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/bench-soak"))
+    args = parser.parse_args()
+    env = server_env(args.data_dir)
+    titles = ensure_index(args.data_dir, env)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "assistant", "ui", "--host", "127.0.0.1", "--port", str(port),
+                               "--concurrency", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        url = wait_for(port, server)
+        tally = run_users(url, server.pid, titles, args.users, args.requests)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    write_results(tally, args)
+
+
+def server_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    return env | {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_MODELS__LLM": LLM,
+                  "ASSISTANT_ANSWER__MAX_TOKENS": str(MAX_TOKENS), "ASSISTANT_MODELS__N_THREADS": "1",
+                  "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED": "False",
+                  "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+
+
+def ensure_index(data_dir: Path, env: dict[str, str]) -> list[str]:
+    """A small index of bundled papers (built once); the titles the users will ask about."""
+    import ingest
+    papers = ingest.read_paths(None).papers[:PAPERS]
+    corpus = data_dir / "soak.jsonl"
+    if not corpus.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        corpus.write_text("".join(json.dumps({"title": p.title, "abstract": p.abstract}) + "\n" for p in papers))
+        subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus)], env=env, cwd=ROOT, check=True,
+                       stderr=subprocess.DEVNULL)
+    return [p.title for p in papers]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, server: subprocess.Popen, timeout: float = 180) -> str:
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the UI exited: {server.stderr.read()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return url
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError("the UI did not start in time")
+
+
+def run_users(url: str, pid: int, titles: list[str], users: int, requests: int) -> Tally:
+    """`users` sessions at once, `requests` answers in all; RSS sampled every second meanwhile."""
+    tally = Tally(pid=pid)
+    ask(url, titles[0], tally, warmup=True)  # loads the models once, outside the measurement
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample_rss, args=(pid, tally, stop), daemon=True)
+    sampler.start()
+    shares = [requests // users + (1 if u < requests % users else 0) for u in range(users)]
+    threads = [threading.Thread(target=user, args=(url, u, shares[u], titles, tally)) for u in range(users)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    tally.seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    tally.rss.append((tally.answered, rss_mb(pid)))
+    return tally
+
+
+def user(url: str, number: int, turns: int, titles: list[str], tally: Tally) -> None:
+    """One browser session: questions about papers in turn, a new chat every few turns."""
+    from gradio_client import Client
+    client = Client(url, verbose=False)
+    in_chat = 0
+    for turn in range(turns):
+        if in_chat == TURNS_PER_CHAT:
+            client.predict(api_name="/new_chat")
+            in_chat = 0
+        title = titles[(number * 7 + turn) % len(titles)]
+        question = f"What does the paper '{title}' propose? (user {number}, turn {turn})"
+        in_chat += 1
+        ask(url, title, tally, client=client, question=question, turns_in_chat=in_chat)
+
+
+def ask(url: str, title: str, tally: Tally, *, client=None, question: str | None = None,
+        turns_in_chat: int = 1, warmup: bool = False) -> None:
+    from gradio_client import Client
+    client = client or Client(url, verbose=False)
+    question = question or f"What does the paper '{title}' propose?"
+    started = time.perf_counter()
+    try:
+        messages, _sources, _box, answer = client.predict(question, 10, "", "", api_name="/chat")
+    except Exception as error:  # noqa: BLE001 - a failed request is a result, counted and shown
+        with tally.lock:
+            tally.errors.append(f"{type(error).__name__}: {error}"[:200])
+        return
+    elapsed = time.perf_counter() - started
+    problem = crosstalk(question, turns_in_chat, messages, answer)
+    if warmup:
+        return
+    with tally.lock:
+        tally.answered += 1
+        tally.latencies.append(elapsed)
+        if problem:
+            tally.crosstalk.append(problem)
+        if tally.answered % 20 == 0:
+            print(f"{tally.answered} answered, server RSS {rss_mb(tally.pid):.0f} MB", file=sys.stderr, flush=True)
+
+
+def crosstalk(question: str, turns_in_chat: int, messages: list, answer: dict | None) -> str | None:
+    """Why this reply is not (only) this session's, or None."""
+    if not answer or answer.get("question") != question:
+        return f"answer to {answer.get('question') if answer else None!r}, asked {question!r}"
+    if len(messages) != 2 * turns_in_chat:
+        return f"{len(messages)} chat messages after {turns_in_chat} turns of {question!r}"
+    return None
+
+
+def sample_rss(pid: int, tally: Tally, stop: threading.Event) -> None:
+    while not stop.wait(1.0):
+        with tally.lock:
+            tally.rss.append((tally.answered, rss_mb(pid)))
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server process and its children, in MB."""
+    total = 0
+    for p in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_at(tally: Tally, answers: int) -> float:
+    """The first RSS sample taken once `answers` replies were in."""
+    return next((mb for n, mb in tally.rss if n >= answers), tally.rss[-1][1])
+
+
+def write_results(tally: Tally, args) -> None:
+    lat = sorted(tally.latencies)
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")  # noqa: E731
+    marks = [m for m in (args.users, 50, 100, 150, args.requests) if m <= args.requests]
+    summary = {
+        "users": args.users, "requests": args.requests, "answered": tally.answered,
+        "errors": len(tally.errors), "crosstalk": len(tally.crosstalk), "seconds": round(tally.seconds, 1),
+        "latency_s": {"p50": round(pct(0.5), 2), "p95": round(pct(0.95), 2), "max": round(max(lat, default=0), 2),
+                      "mean": round(statistics.fmean(lat), 2) if lat else None},
+        "rss_mb": {str(m): round(rss_at(tally, m), 1) for m in marks},
+        "rss_growth_mb_after_50": round(rss_at(tally, args.requests) - rss_at(tally, 50), 1),
+        "llm": LLM, "max_tokens": MAX_TOKENS, "concurrency": 2, "papers": PAPERS,
+        "first_errors": tally.errors[:5], "first_crosstalk": tally.crosstalk[:5]}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "soak.json").write_text(json.dumps(summary | {"rss_samples": tally.rss}, indent=1))
+    (RESULTS / "soak.md").write_text(report(summary))
+    print(report(summary))
+
+
+def report(s: dict) -> str:
+    rss = " / ".join(f"{mb:.0f}" for mb in s["rss_mb"].values())
+    marks = " / ".join(s["rss_mb"])
+    return f"""# Concurrency soak (`python -m benchmarks.soak`)
+
+{s['users']} chat users at once through the real Gradio UI queue (`python -m assistant ui`, loopback,
+`--concurrency 2`), {s['requests']} questions in all, each session a few turns of one conversation
+then "New chat"; {s['llm']} (llama.cpp, one thread, {s['max_tokens']} tokens), MiniLM, {s['papers']} papers.
+Cross-talk check per reply: the answer is to this session's question, and its chat holds only its turns.
+
+| measure | value |
+|---|---:|
+| answered | {s['answered']} / {s['requests']} |
+| failed requests | {s['errors']} |
+| cross-talk | {s['crosstalk']} |
+| wall time | {s['seconds']} s |
+| latency p50 / p95 / max (queue wait included) | {s['latency_s']['p50']} / {s['latency_s']['p95']} / {s['latency_s']['max']} s |
+| server RSS after {marks} answers | {rss} MB |
+| RSS growth from answer 50 to {s['requests']} | {s['rss_growth_mb_after_50']} MB |
+
+The 16 HTTP clients the issue also asks for are not run: there is no HTTP API server yet.
+"""
+
+
+if __name__ == "__main__":
+    main()
