@@ -234,6 +234,7 @@ def write_results(tally: Tally, args) -> None:
 def report(s: dict) -> str:
     rss = " / ".join(f"{mb:.0f}" for mb in s["rss_mb"].values())
     marks = " / ".join(s["rss_mb"])
+    lat = s["latency_s"]
     return f"""# Concurrency soak (`python -m benchmarks.soak`)
 
 {s['users']} chat users at once through the real Gradio UI queue (`python -m assistant ui`, loopback,
@@ -247,7 +248,7 @@ Cross-talk check per reply: the answer is to this session's question, and its ch
 | failed requests | {s['errors']} |
 | cross-talk | {s['crosstalk']} |
 | wall time | {s['seconds']} s |
-| latency p50 / p95 / max (queue wait included) | {s['latency_s']['p50']} / {s['latency_s']['p95']} / {s['latency_s']['max']} s |
+| latency p50 / p95 / max (queue wait included) | {lat['p50']} / {lat['p95']} / {lat['max']} s |
 | server RSS after {marks} answers | {rss} MB |
 | RSS growth from answer 50 to {s['requests']} | {s['rss_growth_mb_after_50']} MB |
 

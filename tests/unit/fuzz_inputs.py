@@ -103,7 +103,8 @@ class Generator:
         if escapes and self.rng.random() < 0.3:
             noise += "\ud800"  # only JSON can carry a lone surrogate (as an escape)
         title = f"Fuzzgood {self.serial}: {self.rng.choice(WORDS)} {noise}".strip()
-        sentences = " ".join(f"We study {self.rng.choice(WORDS)} number {self.serial}." for _ in range(12 if long else 2))
+        sentences = " ".join(f"We study {self.rng.choice(WORDS)} number {self.serial}."
+                             for _ in range(12 if long else 2))
         row = {"title": title, "abstract": f"{sentences} {noise}"}
         if self.rng.random() < 0.5:
             row["authors"] = ["Ann Lee", "Bo Li"][: self.rng.randint(1, 2)]
@@ -150,7 +151,8 @@ class Generator:
         else:  # JSON Lines under a .json name, or an array on the first line and objects after it
             head = [_json_line(row, True) for _, row in mix[:2]]
             rest = [_json_line(row, True) for _, row in mix[2:]]
-            text = ("[" + ", ".join(head) + "]\n" if self.rng.random() < 0.5 else "\n".join(head) + "\n") + "\n".join(rest)
+            first = "[" + ", ".join(head) + "]\n" if self.rng.random() < 0.5 else "\n".join(head) + "\n"
+            text = first + "\n".join(rest)
         return FuzzInput("papers.json", _utf8(text), good)
 
     def _csv(self, delimiter: str = ",", name: str = "papers.csv") -> FuzzInput:
