@@ -193,7 +193,7 @@ def _with_markers(plain: str, cited: Sequence[int]) -> str:
     """The sentence with its citation markers before the final full stop: "It works [1][2]."."""
     body = plain.rstrip()
     end = body[-1] if body and body[-1] in ".!?" else "."
-    body = body.rstrip(".!? ")
+    body = body.rstrip(".!?,;: ")
     marks = "".join(f"[{n}]" for n in sorted(dict.fromkeys(cited)))
     return f"{body} {marks}{end}" if marks else f"{body}{end}"
 
@@ -248,7 +248,9 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
         if source is None:
             continue
         wanted = specifics(sentence.text) - asked
-        holding = [t for t in source.sentences if wanted & specifics(t)] if wanted else []
+        shared = {t: len(wanted & specifics(t)) for t in source.sentences} if wanted else {}
+        most = max(shared.values(), default=0)
+        holding = [t for t, n in shared.items() if n and n == most]  # the sentences that hold the most
         for text in holding or [sentence.evidence]:
             if text in source.sentences and (text, source.n) not in quotes:
                 quotes.append((text, source.n))

@@ -118,8 +118,6 @@ class Assistant:
         timings["retrieve_s"] = time.perf_counter() - started
         reason = answering.abstain_reason(hits, self.settings)
         compared = [] if reason else self._compared(query, hits, filters)
-        # a paper found by a comparison's own side search counts as retrieved (it may be cited)
-        hits = hits + [h for h in compared if h.paper.paper_id not in {x.paper.paper_id for x in hits}]
         chosen = answering.select_sources(compared, query.intent, self.settings)
         sources = self._sources(query, chosen)
         if sources:
@@ -153,21 +151,23 @@ class Assistant:
         return final
 
     def _compared(self, query: Query, hits: list[Hit], filters: Filters | None) -> list[Hit]:
-        """For a comparison that names its two sides, the best paper for each side first (one search
-        each, as for a lookup), so "A vs B" compares A with B, not A with A's nearest neighbour."""
+        """For a comparison that names its two sides, the best paper for each side first: each side
+        gets its own search (as a lookup), and its first result among the question's top five
+        papers is taken, so "A vs B" compares A with B, not A with A's nearest neighbour."""
         sides = compare_sides(query.text) if query.intent == "compare" else None
         if not sides:
             return hits
-        by_id = {h.paper.paper_id: h for h in hits}
+        candidates = {h.paper.paper_id: h for h in hits[:5]}
         picked: list[Hit] = []
         for side in sides:
-            found = self.retriever.search(side, k=5, filters=filters, intent="lookup")
-            pick = next((h for h in found if h.paper.paper_id not in {p.paper.paper_id for p in picked}), None)
+            found = self.retriever.search(side, k=10, filters=filters, intent="lookup")
+            pick = next((candidates[h.paper.paper_id] for h in found if h.paper.paper_id in candidates
+                         and candidates[h.paper.paper_id] not in picked), None)
             if pick is not None:
-                picked.append(by_id.get(pick.paper.paper_id, pick))
+                picked.append(pick)
         if len(picked) < 2:
             return hits
-        return picked + [h for h in hits if h.paper.paper_id not in {p.paper.paper_id for p in picked}]
+        return picked + [h for h in hits if h not in picked]
 
     def _sources(self, query: Query, hits: list[Hit]) -> list[Source]:
         """The chosen papers numbered from 1, each with its sentences scored against the question and
@@ -205,7 +205,9 @@ class Assistant:
                 return report
             if rebuild:
                 self.store.drop()
-            report = index_papers(parsed, self.store, self.embedder, self.settings, progress)
+            # BM25 is rebuilt once the first pass made every paper searchable, and again at the end
+            report = index_papers(parsed, self.store, self.embedder, self.settings, progress,
+                                  searchable=self.retriever.lexical)
             self.retriever.lexical()  # rebuilds and persists BM25 when the store changed
             self.store.save_manifest()
             return report
