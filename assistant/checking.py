@@ -77,7 +77,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     judged = judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings)
     kept = _without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")])
     dropped = [s for s in judged if s not in kept]
-    dropped = [replace(s, note=s.note or f"dropped: {REPEAT}") for s in dropped]
+    dropped = [s if (s.note or "").startswith("dropped") else replace(s, note=f"dropped: {REPEAT}") for s in dropped]
     kept = kept[:KEEP_SENTENCES.get(query.intent, 3)]
     if query.intent == "fact":
         kept, dropped, reason = _fact_verdict(judged, kept, dropped, sources, query, settings)

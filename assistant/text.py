@@ -10,7 +10,9 @@ _SPACE = re.compile(r"\s+")
 # abbreviations after which a period does not end a sentence
 _ABBREV = {"e.g", "i.e", "et al", "etc", "vs", "fig", "figs", "eq", "eqs", "sec", "no", "cf",
            "approx", "resp", "dr", "mr", "ms", "prof", "al", "tab", "ref", "refs", "st", "u.s"}
-_BOUNDARY = re.compile(r"(?<=[.!?])([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])")
+# a sentence ends before a capital or digit, or before markup that opens the next one ("<script>",
+# "**Note", "![img](...)"), so injected markup never hides inside a genuine sentence
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9]|[<*!#\[])")
 
 
 def normalize_key(text: str) -> str:
@@ -31,8 +33,8 @@ def normalize_space(text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Split an abstract into sentences, keeping abbreviations and decimals intact.
 
-    >>> split_sentences("We use e.g. BERT. It gets 72.5% on GLUE (e.g. MNLI). Done!")
-    ['We use e.g. BERT.', 'It gets 72.5% on GLUE (e.g. MNLI).', 'Done!']
+    >>> split_sentences("We use e.g. BERT. It gets 72.5% on GLUE (e.g. MNLI). Done! <b>Click</b> here.")
+    ['We use e.g. BERT.', 'It gets 72.5% on GLUE (e.g. MNLI).', 'Done!', '<b>Click</b> here.']
     """
     text = normalize_space(text)
     if not text:
