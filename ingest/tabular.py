@@ -92,16 +92,39 @@ def _json_lines(text: str) -> Iterator[Row]:
 
 
 def _decode(chunk: str, line: int) -> Any:
-    """One JSON value from its own text, or a _Reject naming the line the problem is on."""
+    """One JSON value from its own text, or a _Reject naming the line the problem is on. An object
+    with a member nested too deep keeps its other members: that value is dropped, not the record."""
     depth = _depth(chunk)
     if depth > MAX_JSON_DEPTH:
-        return _Reject(f"line {line}: JSON nested {depth} levels deep (more than {MAX_JSON_DEPTH})")
+        members = _shallow_members(chunk.strip())
+        if members is None:
+            return _Reject(f"line {line}: JSON nested {depth} levels deep (more than {MAX_JSON_DEPTH})")
+        chunk = "{" + ",".join(members) + "}"
     try:
         return _DECODER.decode(chunk)
     except json.JSONDecodeError as error:
         return _Reject(f"line {line + error.lineno - 1}: invalid JSON ({error.msg})")
     except (ValueError, RecursionError) as error:
         return _Reject(f"line {line}: invalid JSON ({type(error).__name__})")
+
+
+def _shallow_members(text: str) -> list[str] | None:
+    """The `"key": value` texts of an object whose values nest at most MAX_JSON_DEPTH deep; None
+    when `text` is not one object (a deep array, or an object that never closes)."""
+    if not text.startswith("{"):
+        return None
+    members, start, depth = [], 1, 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        depth += (token in "[{") - (token in "]}")
+        if (token == "," and depth == 1) or depth == 0:  # a member ends: at a comma, or the closing brace
+            member = text[start:match.start()]
+            if member.strip() and _depth(member) < MAX_JSON_DEPTH:
+                members.append(member)
+            start = match.end()
+        if depth == 0:
+            return members if not text[match.end():].strip() else None
+    return None
 
 
 def _depth(chunk: str) -> int:

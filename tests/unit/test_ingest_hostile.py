@@ -79,11 +79,22 @@ def test_a_lone_surrogate_is_removed_before_anything_encodes_the_title(tmp_path)
         text.encode("utf-8")  # what the tokenizer, SQLite and the id hash do
 
 
-def test_json_nested_too_deep_skips_that_record_only(tmp_path):
-    bad = '{"title": "Deep", "abstract": "x", "extra": %s}' % ("[" * 5000 + "]" * 5000)
+def test_a_value_nested_too_deep_is_dropped_and_its_record_kept(tmp_path):
+    deep = "[" * 5000 + "]" * 5000
+    bad = '{"title": "Deep", "authors": %s, "abstract": "%s d", "extra": {"x": %s}}' % (deep, ABSTRACT, deep)
+    result = read(tmp_path, "papers.jsonl", jsonl_around(bad))
+    assert titles(result) == ["Good Paper 1", "Deep", "Good Paper 2"] and result.skipped == []
+    assert result.papers[1].authors == ()
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("[" * 5000 + "]" * 5000, "line 2: JSON nested 5000 levels deep (more than 64)"),
+    ('{"title": %s, "abstract": "x"}' % ("[" * 100 + '"T"' + "]" * 100), "missing title"),
+])
+def test_a_record_that_is_all_depth_is_skipped_with_a_reason(tmp_path, bad, reason):
     result = read(tmp_path, "papers.jsonl", jsonl_around(bad))
     assert titles(result) == ["Good Paper 1", "Good Paper 2"]
-    assert skips(result) == [(2, "line 2: JSON nested 5001 levels deep (more than 64)")]
+    assert skips(result) == [(2, reason)]
 
 
 def test_line_separators_inside_values_split_no_record(tmp_path):
