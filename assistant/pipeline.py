@@ -116,9 +116,12 @@ class Assistant:
             query = replace(query, standalone=answering.rewrite_followup(query, self.llm, self.settings))
         hits = self._retrieve(query, k=k or max(10, self.settings.retrieval.k), filters=filters)
         timings["retrieve_s"] = time.perf_counter() - started
-        reason = answering.abstain_reason(hits, self.settings)
-        compared = [] if reason else self._compared(query, hits, filters)
-        chosen = answering.select_sources(compared, query.intent, self.settings)
+        compared, side_hits = self._compared(query, hits, filters)
+        reason = answering.abstain_reason(hits, self.settings, query.text)
+        if reason and side_hits and not any(answering.abstain_reason(found, self.settings, side)
+                                            for found, side in zip(side_hits, compare_sides(query.text))):
+            reason = None  # each side of the comparison has a close paper, though the whole question has none
+        chosen = [] if reason else answering.select_sources(compared, query.intent, self.settings)
         sources = self._sources(query, chosen)
         if sources:
             timings["evidence_s"] = time.perf_counter() - started
@@ -150,24 +153,26 @@ class Assistant:
                 final = event.answer
         return final
 
-    def _compared(self, query: Query, hits: list[Hit], filters: Filters | None) -> list[Hit]:
-        """For a comparison that names its two sides, the best paper for each side first: each side
-        gets its own search (as a lookup), and its first result among the question's top five
-        papers is taken, so "A vs B" compares A with B, not A with A's nearest neighbour."""
+    def _compared(self, query: Query, hits: list[Hit],
+                  filters: Filters | None) -> tuple[list[Hit], list[list[Hit]]]:
+        """For a comparison that names its two sides, the best paper for each side first, and each
+        side's own search results. Each side is searched as a lookup and its first result among the
+        question's top five papers is taken, so "A vs B" compares A with B, not A with A's nearest
+        neighbour."""
         sides = compare_sides(query.text) if query.intent == "compare" else None
         if not sides:
-            return hits
+            return hits, []
         candidates = {h.paper.paper_id: h for h in hits[:5]}
         picked: list[Hit] = []
-        for side in sides:
-            found = self.retriever.search(side, k=10, filters=filters, intent="lookup")
+        searches = [self.retriever.search(side, k=10, filters=filters, intent="lookup") for side in sides]
+        for found in searches:
             pick = next((candidates[h.paper.paper_id] for h in found if h.paper.paper_id in candidates
                          and candidates[h.paper.paper_id] not in picked), None)
             if pick is not None:
                 picked.append(pick)
         if len(picked) < 2:
-            return hits
-        return picked + [h for h in hits if h not in picked]
+            return hits, []
+        return picked + [h for h in hits if h not in picked], searches
 
     def _sources(self, query: Query, hits: list[Hit]) -> list[Source]:
         """The chosen papers numbered from 1, each with its sentences scored against the question and

@@ -47,6 +47,7 @@ a.ra-cite:hover { text-decoration: underline; }
 .ra-table { border-collapse: collapse; font-size: .88em; margin: 6px 0; }
 .ra-table td, .ra-table th { border: 1px solid var(--border-color-primary); padding: 4px 6px;
                              vertical-align: top; text-align: left; }
+.ra-table tbody th { white-space: nowrap; }
 .ra-skipped { border-collapse: collapse; font-size: .9em; }
 .ra-skipped td, .ra-skipped th { border: 1px solid var(--border-color-primary); padding: 2px 8px; text-align: left; }
 """
