@@ -129,3 +129,18 @@ def test_numbers_from_the_question_or_a_title_are_not_invented():
     assert not ok.abstained, ok.abstain_reason
     invented = _check("Is there a survey of activation functions?", hits, "It reviews 512 activation functions [1].")
     assert invented.abstained and "numbers" in invented.abstain_reason
+
+
+def test_a_question_naming_a_top_paper_is_not_withheld_for_weak_scores():
+    weak = [hit(1, "NoProp: Training without back-propagation", "x", dense=0.3, lexical=2.0),
+            hit(2, "Grokking theory", "y", dense=0.3, lexical=2.0)]
+    assert abstain_reason(weak, Settings(), "What does NoProp propose?") is None
+    assert abstain_reason(weak, Settings(), "What do diffusion models propose?") is not None
+
+
+def test_a_comparison_names_its_two_sides():
+    from assistant.intent import compare_sides
+    assert compare_sides("mimetic initialization for SSMs vs the 'never train from scratch' paper - both say x") == (
+        "mimetic initialization for SSMs", "the 'never train from scratch' paper")
+    assert compare_sides("How does LoRA differ from full fine-tuning?") == ("LoRA", "full fine-tuning")
+    assert compare_sides("What does LoRA do?") is None
