@@ -13,11 +13,12 @@ from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.embedding import Embedder, embedder_name, late_chunking_kinds
 from assistant.late_chunking import paper_pass
+from assistant.manifest import write_progress
 from assistant.store import PaperStore, manifest_file, paper_sentences, store_name
 from assistant.types import Chunk, IngestReport, Paper, ParseResult
 
 BATCH_PAPERS = 64
-# (done, total) in papers; the CLI draws a bar, the UI a progress widget
+# (done, total) in papers times passes (two unless late chunking); the CLI draws a bar, the UI a widget
 Progress = Callable[[int, int], None]
 
 
@@ -47,8 +48,14 @@ def unchanged_report(parsed: ParseResult, settings: Settings) -> IngestReport | 
 
 
 def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, settings: Settings,
-                 progress: Progress | None = None) -> IngestReport:
-    """Embed and write new and changed papers; a rerun on unchanged input embeds nothing."""
+                 progress: Progress | None = None, searchable: Callable[[], None] | None = None) -> IngestReport:
+    """Embed and write new and changed papers; a rerun on unchanged input embeds nothing.
+
+    Searchable early: a first pass writes each paper's whole-abstract vector, which makes it
+    searchable, then `searchable()` runs (the pipeline rebuilds BM25 there); a second pass adds
+    the window and sentence vectors that complete it. With late chunking all of them come from
+    one encoder pass per abstract, so each batch is written complete at once.
+    """
     started = time.perf_counter()
     new, changed, unchanged = plan(parsed.papers, store.stored_hashes())
     todo = new + changed
@@ -58,20 +65,72 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
                           collection=store.name)
     r = settings.retrieval
     work = [(p, chunk_paper(p, r.window_sentences, r.window_stride), paper_sentences(p)) for p in todo]
+    batches = [work[i:i + BATCH_PAPERS] for i in range(0, len(work), BATCH_PAPERS)]
     late = late_chunking_kinds(settings) if embedder.supports_late_chunking else ()
-    for start in range(0, len(work), BATCH_PAPERS):
-        batch = work[start:start + BATCH_PAPERS]
-        chunk_vecs, sent_vecs = batch_vectors(batch, embedder, settings, late)
+    tracker = _Tracker(store, len(work), progress, passes=1 if late else 2)
+    for batch in batches:
         # remove whatever an earlier (possibly interrupted) run left for these papers, then rewrite
         store.delete_papers([p.paper_id for p, _, _ in batch])
-        store.write([p for p, _, _ in batch], [c for _, cs, _ in batch for c in cs], chunk_vecs,
-                    [(p.paper_id, i, s) for p, _, ss in batch for i, s in enumerate(ss)], sent_vecs)
-        report.chunks_written += sum(len(c) for _, c, _ in batch)
-        if progress:
-            progress(start + len(batch), len(work))
+        if late:
+            chunk_vecs, sent_vecs = batch_vectors(batch, embedder, settings, late)
+            store.write([p for p, _, _ in batch], [c for _, cs, _ in batch for c in cs], chunk_vecs,
+                        _sentence_rows(batch), sent_vecs)
+        else:
+            _write_whole_abstracts(batch, store, embedder, settings)
+        tracker.searchable(len(batch), complete=bool(late))
+    if searchable and work:
+        searchable()
+    for batch in batches if not late else []:
+        _write_windows_and_sentences(batch, store, embedder, settings)
+        tracker.complete(len(batch))
+    report.chunks_written = sum(len(cs) for _, cs, _ in work)
     report.papers_total = len(store.papers())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _sentence_rows(batch) -> list[tuple[str, int, str]]:
+    return [(p.paper_id, i, s) for p, _, ss in batch for i, s in enumerate(ss)]
+
+
+def _write_whole_abstracts(batch, store: PaperStore, embedder: Embedder, settings: Settings) -> None:
+    """First pass: the whole-abstract records, searchable but not complete."""
+    records = [cs[-1] for _, cs, _ in batch]  # chunk_paper puts the whole abstract last
+    vectors = embedder.embed_documents([c.text for c in records], batch_size=settings.models.embed_batch_size)
+    store.write([p for p, _, _ in batch], records, vectors, [], np.zeros((0, vectors.shape[1]), np.float32),
+                complete=False)
+
+
+def _write_windows_and_sentences(batch, store: PaperStore, embedder: Embedder, settings: Settings) -> None:
+    """Second pass: each text encoded on its own, then the papers are marked complete."""
+    bs = settings.models.embed_batch_size
+    windows = [c for _, cs, _ in batch for c in cs[:-1]]
+    sentences = _sentence_rows(batch)
+    store.write([p for p, _, _ in batch], windows, embedder.embed_documents([c.text for c in windows], batch_size=bs),
+                sentences, embedder.embed_documents([t for _, _, t in sentences], batch_size=bs))
+    store.mark_complete([p.paper_id for p, _, _ in batch])
+
+
+class _Tracker:
+    """Progress for the CLI bar (papers x passes) and the store's progress file (for `stats`)."""
+
+    def __init__(self, store: PaperStore, todo: int, progress: Progress | None, passes: int):
+        self.store, self.todo, self.progress, self.passes = store, todo, progress, passes
+        self.done_searchable = self.done_complete = 0
+
+    def searchable(self, n: int, complete: bool) -> None:
+        self.done_searchable += n
+        self.complete(n) if complete else self._report()
+
+    def complete(self, n: int) -> None:
+        self.done_complete += n
+        self._report()
+
+    def _report(self) -> None:
+        write_progress(self.store.progress_file, self.done_searchable, self.done_complete, self.todo)
+        if self.progress:
+            done = self.done_searchable if self.passes == 1 else self.done_searchable + self.done_complete
+            self.progress(done, self.todo * self.passes)
 
 
 Work = list[tuple[Paper, list[Chunk], list[str]]]  # each paper with its chunks and sentences
@@ -79,17 +138,12 @@ Work = list[tuple[Paper, list[Chunk], list[str]]]  # each paper with its chunks 
 
 def batch_vectors(batch: Work, embedder: Embedder, settings: Settings,
                   late: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk vectors in chunk order, sentence vectors in sentence order) for a batch of papers.
-
-    With late chunking one encoder pass per abstract gives the whole-abstract vector and the
-    `late` kinds; the other kinds are encoded text by text.
-    """
+    """(chunk vectors in chunk order, sentence vectors in sentence order) for a batch of papers,
+    from one encoder pass per abstract: the whole-abstract vector and the `late` kinds; a kind
+    not in `late` is encoded text by text."""
     bs = settings.models.embed_batch_size
     chunks = [c for _, cs, _ in batch for c in cs]
     sentences = [s for _, _, ss in batch for s in ss]
-    if not late:
-        return (embedder.embed_documents([c.text for c in chunks], batch_size=bs),
-                embedder.embed_documents(sentences, batch_size=bs))
     window = settings.retrieval.window_sentences
     passes = [paper_pass(p.title, ss, [(c.position, window) for c in cs if c.kind == "window"])
               for p, cs, ss in batch]

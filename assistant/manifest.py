@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,3 +61,37 @@ def save(path: Path, manifest: Manifest) -> None:
 
 def invalidate(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+# -- how far a running (or interrupted) ingest got ------------------------------------------------
+def progress_path(data_dir: Path, collection: str) -> Path:
+    return Path(data_dir) / "manifests" / f"{collection}.progress.json"
+
+
+def write_progress(path: Path, searchable: int, complete: int, todo: int) -> None:
+    """Of the papers this ingest writes: how many are searchable, and how many complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "papers_searchable": searchable, "papers_complete": complete,
+                               "papers_todo": todo, "updated": time.time()}))
+    os.replace(tmp, path)
+
+
+def read_progress(path: Path) -> dict | None:
+    """{"state": "running" | "interrupted", "papers_searchable", "papers_complete", "papers_todo",
+    "updated"}, or None when no ingest is under way; "interrupted" when the process that wrote it is
+    gone (rerun to finish)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    data["state"] = "running" if _alive(int(data.pop("pid", 0))) else "interrupted"
+    return data
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return pid > 0

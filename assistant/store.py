@@ -3,8 +3,9 @@ llama-index type leaves this module.
 
 Layout of one collection (named after the embedder and chunking settings):
 - `window` chunks: a few overlapping sentences of an abstract (with the title),
-- `abstract` chunks: the whole paper, whose metadata also holds the paper record and its content
-  hash; written last, so a paper counts as stored only when everything else of it is there,
+- `abstract` chunks: the whole paper, whose metadata also holds the paper record, its content
+  hash and `complete`: a paper is searchable once this record is written, and stored (skipped by
+  the next ingest) only once its windows and sentences are there too and `complete` is set,
 - a sibling `<name>__sent` collection with one vector per abstract sentence, for evidence
   selection and support scoring.
 """
@@ -121,6 +122,7 @@ class PaperStore:
         self.dim = dim
         self.name = store_name(settings, embedder_name)
         self._manifest = manifest_file(settings, self.name)
+        self.progress_file = manifest.progress_path(settings.data_dir, self.name)  # while an ingest runs
         self._client = self._open_client()
         meta = {"embedder": embedder_name, "dim": dim, "hnsw:space": "cosine",
                 "window_sentences": settings.retrieval.window_sentences,
@@ -140,6 +142,7 @@ class PaperStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
         self._papers: dict[str, Paper] | None = None
+        self._incomplete: set[str] = set()  # searchable, finer vectors not written yet
         self._fingerprint: str | None = None  # both taken once per papers() load: every search asks
         self._count: int | None = None
         self._sentence_cache: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -179,24 +182,32 @@ class PaperStore:
 
     # -- papers ------------------------------------------------------------------------------
     def papers(self) -> dict[str, Paper]:
-        """All completely stored papers by id (cached until the next write)."""
+        """Every searchable paper by id, complete or not (cached until the next write)."""
         if self._papers is None:
             self._fingerprint = self._count = None
             got = self._chunks.get(where={"kind": "abstract"}, include=["metadatas"])
-            self._papers = {}
+            self._papers, self._incomplete = {}, set()
             for meta in got["metadatas"] or []:
                 paper = Paper.from_dict(json.loads(meta["paper_json"]))
                 self._papers[paper.paper_id] = paper
+                if meta.get("complete") is False:  # records older than the flag are complete
+                    self._incomplete.add(paper.paper_id)
         return self._papers
 
     def stored_hashes(self) -> dict[str, str]:
-        return {pid: p.content_hash for pid, p in self.papers().items()}
+        """Content hash of every completely stored paper: an incomplete one is indexed again."""
+        return {pid: p.content_hash for pid, p in self.papers().items() if pid not in self._incomplete}
+
+    def incomplete(self) -> set[str]:
+        """Searchable papers whose window and sentence vectors are not written yet."""
+        self.papers()
+        return set(self._incomplete)
 
     def fingerprint(self) -> str:
         """Changes whenever any paper is added, changed or removed."""
         self.papers()  # (re)loads the papers first, which resets the cached value
         if self._fingerprint is None:
-            items = sorted(self.stored_hashes().items())
+            items = [sorted(self.stored_hashes().items()), sorted(self._incomplete)]
             self._fingerprint = hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
         return self._fingerprint
 
@@ -209,9 +220,15 @@ class PaperStore:
 
     # -- writing -------------------------------------------------------------------------------
     def save_manifest(self) -> None:
-        """Snapshot the stored hashes for the next unchanged ingest (after BM25 is saved too)."""
+        """The ingest is complete (BM25 saved too): snapshot the stored hashes for the next unchanged
+        ingest, and drop the progress record."""
         if self._manifest is not None:
             manifest.save(self._manifest, manifest.Manifest(self.stored_hashes(), self.fingerprint()))
+        self.progress_file.unlink(missing_ok=True)
+
+    def indexing_progress(self) -> dict | None:
+        """How far a running or interrupted ingest got (None when none is under way)."""
+        return manifest.read_progress(self.progress_file)
 
     def _forget_manifest(self) -> None:
         if self._manifest is not None:
@@ -231,11 +248,12 @@ class PaperStore:
         self._known_vectors = None
 
     def write(self, papers: list[Paper], chunks: list[Chunk], chunk_vectors: np.ndarray,
-              sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray) -> None:
+              sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray, complete: bool = True) -> None:
         """Write a batch: sentences, then windows, then the whole-abstract records last.
 
         `sentences` are (paper_id, index, text). Callers delete the papers' old rows first, so
-        a rerun after a crash rewrites a paper instead of duplicating it.
+        a rerun after a crash rewrites a paper instead of duplicating it. `complete=False` writes
+        records that are searchable but still wait for their windows and sentences (`mark_complete`).
         """
         self._forget_manifest()
         by_id = {p.paper_id: p for p in papers}
@@ -249,12 +267,20 @@ class PaperStore:
         records = [i for i, c in enumerate(chunks) if c.kind == "abstract"]
         for group in (windows, records):
             if group:
-                self._vector_store.add([self._node(chunks[i], by_id[chunks[i].paper_id], chunk_vectors[i])
+                self._vector_store.add([self._node(chunks[i], by_id[chunks[i].paper_id], chunk_vectors[i], complete)
                                         for i in group])
         self._papers = None
 
+    def mark_complete(self, paper_ids: list[str]) -> None:
+        """Their windows and sentences are written: the papers count as stored from now on."""
+        self._forget_manifest()
+        got = self._chunks.get(ids=[f"{pid}#a" for pid in paper_ids], include=["metadatas"])
+        if got["ids"]:
+            self._chunks.update(ids=got["ids"], metadatas=[meta | {"complete": True} for meta in got["metadatas"]])
+        self._papers = None
+
     @staticmethod
-    def _node(chunk: Chunk, paper: Paper, vector: np.ndarray):
+    def _node(chunk: Chunk, paper: Paper, vector: np.ndarray, complete: bool = True):
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
         meta = _clean_meta({
             "paper_id": paper.paper_id, "kind": chunk.kind, "position": chunk.position,
@@ -262,6 +288,7 @@ class PaperStore:
             "n_authors": paper.n_authors, "source": paper.source,
             "content_hash": paper.content_hash,
             "paper_json": json.dumps(paper.to_dict()) if chunk.kind == "abstract" else None,
+            "complete": complete if chunk.kind == "abstract" else None,
         })
         node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, embedding=vector.tolist(),
                         excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
@@ -327,12 +354,15 @@ class PaperStore:
             for doc, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"]):
                 rows[meta["paper_id"]].append((meta["i"], doc, vec))
             for pid, items in rows.items():
+                if not items:  # maybe still waiting for its sentences: ask again next time
+                    continue
                 items.sort(key=lambda r: r[0])
                 vecs = np.asarray([r[2] for r in items], dtype=np.float32).reshape(len(items), self.dim)
                 self._sentence_cache[pid] = ([r[1] for r in items], vecs)
                 if self._known_vectors is not None:
                     self._known_vectors.update(zip(self._sentence_cache[pid][0], vecs))
-        return {pid: self._sentence_cache[pid] for pid in paper_ids}
+        empty = ([], np.zeros((0, self.dim), dtype=np.float32))
+        return {pid: self._sentence_cache.get(pid, empty) for pid in paper_ids}
 
     def abstract_vectors(self, paper_ids: list[str]) -> np.ndarray:
         """The whole-abstract vectors of these papers (rows in no particular order)."""

@@ -51,7 +51,7 @@ def cmd_ingest(args) -> int:
     for skip in parsed.skipped:
         where = f"{skip.file}:{skip.line}" if skip.line else skip.file
         print(f"skipped {where}: {skip.reason}", file=sys.stderr)
-    progress, close = tqdm_progress("embedding")
+    progress, close = tqdm_progress("indexing")
     try:
         report = assistant.ingest(parsed, rebuild=args.rebuild, progress=progress)
     finally:
@@ -96,8 +96,10 @@ def cmd_stats(args) -> int:
     if args.json:
         emit(stats)
         return EXIT_OK
-    size = stats["store_bytes"]
-    stats["store_bytes"] = f"{size / 1e6:.1f} MB" if size is not None else "remote"
+    run = stats["indexing"]
+    stats["indexing"] = "complete" if not run else (
+        f"{run['state']}: of {run['papers_todo']} papers, {run['papers_searchable']} searchable, "
+        f"{run['papers_complete']} complete" + (" - rerun ingest to finish" if run["state"] == "interrupted" else ""))
     for key, value in stats.items():
         print(f"{key:>14}: {value}")
     return EXIT_OK

@@ -1,4 +1,5 @@
-"""An ingest that dies mid-write leaves no half paper visible, and the rerun stores every paper exactly once."""
+"""An ingest that dies mid-write leaves no half paper counted as stored, and the rerun stores every paper
+exactly once. The first pass makes papers searchable (whole-abstract records); the second completes them."""
 
 import pytest
 
@@ -15,19 +16,21 @@ class SimulatedCrash(RuntimeError):
     pass
 
 
-def crash_in_second_batch(monkeypatch) -> list[list[str]]:
-    """PaperStore.write writes the first batch, then half of the second (sentences and windows, not the
-    whole-abstract records that complete a paper) and dies. Returns the paper ids of each attempted batch."""
+def crash_in_second_pass(monkeypatch) -> list[list[str]]:
+    """PaperStore.write works through the first pass (whole abstracts) and the first batch of the second,
+    then writes half of the next batch (its sentences, not its windows) and dies before the batch is
+    marked complete. Returns the paper ids of each second-pass batch attempted."""
     real_write = PaperStore.write
     batches: list[list[str]] = []
 
-    def write(self, papers, chunks, chunk_vectors, sentences, sentence_vectors):
+    def write(self, papers, chunks, chunk_vectors, sentences, sentence_vectors, complete=True):
+        if chunks and all(c.kind == "abstract" for c in chunks):  # first pass
+            return real_write(self, papers, chunks, chunk_vectors, sentences, sentence_vectors, complete)
         batches.append([p.paper_id for p in papers])
         if len(batches) == 1:
-            return real_write(self, papers, chunks, chunk_vectors, sentences, sentence_vectors)
-        windows = [i for i, c in enumerate(chunks) if c.kind == "window"]
-        real_write(self, papers, [chunks[i] for i in windows], chunk_vectors[windows], sentences, sentence_vectors)
-        raise SimulatedCrash("power cut after the windows were written")
+            return real_write(self, papers, chunks, chunk_vectors, sentences, sentence_vectors, complete)
+        real_write(self, papers, [], chunk_vectors[:0], sentences, sentence_vectors, complete)
+        raise SimulatedCrash("power cut after the sentences were written")
     monkeypatch.setattr(PaperStore, "write", write)
     monkeypatch.setattr(indexing, "BATCH_PAPERS", BATCH)
     return batches
@@ -36,28 +39,31 @@ def crash_in_second_batch(monkeypatch) -> list[list[str]]:
 def test_rerun_after_a_crash_stores_every_paper_once(embedder_present, tmp_path, make_settings, corpus_records,
                                                      write_jsonl, monkeypatch, assert_store_consistent):
     corpus = write_jsonl(tmp_path / "papers.jsonl", corpus_records[:N])
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(tmp_path / "data", models={"late_chunking": []})  # the two-pass path
     parsed = ingest.read_paths([corpus])
 
     with monkeypatch.context() as patch:
-        batches = crash_in_second_batch(patch)
+        batches = crash_in_second_pass(patch)
         with pytest.raises(SimulatedCrash):
             Assistant(settings).ingest(parsed)
     assert len(batches) == 2
 
-    # after the crash: the half-written second batch is not a stored paper, so search can't return it
+    # after the crash: every paper is searchable, only the first batch is complete
     after_crash = Assistant(settings)
-    assert set(after_crash.store.papers()) == set(batches[0])
-    half_written = set(after_crash.store.all_chunk_texts()[1]) - set(batches[0])
-    assert half_written == set(batches[1]), "the simulated crash should have left window chunks behind"
-    hits = after_crash.search("neural networks", k=N)
-    assert {h.paper.paper_id for h in hits} <= set(batches[0])
+    assert len(after_crash.store.papers()) == N
+    assert after_crash.store.incomplete() == set(after_crash.store.papers()) - set(batches[0])
+    assert set(after_crash.store.stored_hashes()) == set(batches[0])
+    progress = after_crash.store.indexing_progress()  # (its process lives on here: the kill -9 test checks "interrupted")
+    assert (progress["papers_searchable"], progress["papers_complete"], progress["papers_todo"]) == (N, BATCH, N)
+    hits = after_crash.search(corpus_records[N - 1]["title"], k=1)
+    assert hits[0].paper.title == corpus_records[N - 1]["title"]
 
     # rerun (a new process would do the same): the first batch is unchanged, the rest written once
     assistant = Assistant(settings)
     report = assistant.ingest(ingest.read_paths([corpus]))
     assert (report.papers_new, report.papers_changed, report.papers_unchanged) == (N - BATCH, 0, BATCH)
     assert report.papers_total == N
+    assert not assistant.store.incomplete() and assistant.store.indexing_progress() is None
     assert_store_consistent(assistant)
     crashed = next(p for pid, p in assistant.store.papers().items() if pid == batches[1][0])
     hits = assistant.search(crashed.title, k=3)
