@@ -28,7 +28,7 @@ from assistant.citations import (
 from assistant.config import Settings
 from assistant.intent import needs_model
 from assistant.support import names_supported, numbers_supported, source_support, specifics
-from assistant.text import adds_nothing, addresses_reader, normalize_key, word_tokens
+from assistant.text import adds_nothing, addresses_reader, new_words, normalize_key, word_tokens
 from assistant.types import Query, SentenceSupport, Source
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -42,6 +42,7 @@ INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
+VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
 
 
@@ -165,14 +166,10 @@ def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:
     for sentence in sentences:
         words = set(word_tokens(strip_markers(sentence.text)))
         new = specifics(sentence.text) - set().union(*(specifics(k.text) for k in kept))
-        if kept and not new and any(_overlap(words, set(word_tokens(strip_markers(k.text)))) > 0.5 for k in kept):
+        if kept and not new and any(_jaccard(words, set(word_tokens(strip_markers(k.text)))) >= 0.6 for k in kept):
             continue
         kept.append(sentence)
     return kept
-
-
-def _overlap(a: set[str], b: set[str]) -> float:
-    return len(a & b) / (min(len(a), len(b)) or 1)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -264,4 +261,6 @@ def _vague(kept: list[SentenceSupport], sources: list[Source], query: Query) -> 
     asked = specifics(query.text)
     held = set().union(*(specifics(q) for q in quotes)) - asked
     said = set().union(*(specifics(s.text) for s in kept)) - asked
-    return bool(held) and not said
+    known = [query.text, *(s.paper.title for s in sources)]
+    added = set().union(*(new_words(strip_markers(s.text), known) for s in kept))
+    return bool(held) and not said and len(added) <= VAGUE_WORDS

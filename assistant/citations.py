@@ -42,8 +42,8 @@ _HOLE = "\x00"
 _HOLE_IN_PARENS = re.compile(rf"\([ \t]*{_HOLE}[ \t]*\)")
 _HOLES = re.compile(rf"{_HOLE}+")
 # words after which a marker stands for a paper's name rather than a citation
-_WORD_BEFORE = re.compile(r"(?:^|\b(?:and|or|in|by|from|of|to|than|while|whereas|both|paper|papers|source|sources|"
-                          r"study|work|with|unlike|like)\s+)$", re.I)
+_WORD_BEFORE = re.compile(r"(?:^|[,:;]\s*|\b(?:and|or|in|by|from|of|to|than|while|whereas|both|paper|papers|source|"
+                          r"sources|study|work|with|unlike|like)\s+)$", re.I)
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 
 
@@ -307,7 +307,7 @@ def markers_as_words(sentence: str) -> bool:
     """Whether a sentence uses a marker as a word ("[1] and [3] probe ...", "while [2] uses ..."), so
     removing it would break the sentence.
 
-    >>> markers_as_words("[1] and [3] probe truth."), markers_as_words("while [2] uses x."), markers_as_words("It works [1].")
+    >>> markers_as_words("[1] and [3] probe truth."), markers_as_words("Yes, [2] uses x."), markers_as_words("It works [1].")
     (True, True, False)
     """
     sentence = sentence.strip()
