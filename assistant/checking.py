@@ -36,6 +36,11 @@ Embed = Callable[[list[str]], np.ndarray]
 _REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover|discuss)|"
                       r"(not|no) (enough )?information|cannot (be )?answer|not (stated|mentioned|specified)"
                       r"|(is|are) not (given|provided)", re.I)
+# "..., as shown in [2]." names a source by number only to cite it: the clause goes, the citation is
+# then checked like any other
+_TRAILING_REFERENCE = re.compile(
+    r",?\s*(?:as\s+(?:shown|reported|described|discussed|stated|noted|found|demonstrated|mentioned|seen)\s+(?:in|by)"
+    r"|\(\s*see|see)\s+(?:\[\d+\]\s*)+\)?(?=\s*[.!?]?\s*(?:\[\d+\]\s*)*$)", re.I)
 KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
 VAGUE = "says nothing beyond the question"
 INVENTED_NUMBERS = "states numbers its cited paper does not contain"
@@ -113,6 +118,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
                     embed: Embed, settings: Settings) -> list[SentenceSupport]:
     """Each sentence with its support by every source and the citation it ends up with; sentences
     that cannot be shown carry a note starting "dropped"."""
+    parts = [(_TRAILING_REFERENCE.sub("", text), cited) for text, cited in parts]
     parts = [(text, cited) for text, cited in parts if strip_markers(text).strip(" .:;,-")]
     if not parts:
         return []
@@ -199,7 +205,8 @@ def _renumbered(sources: list[Source], kept: list[SentenceSupport], dropped: lis
     """Sources, kept and dropped sentences with [1] the first paper the kept text cites."""
     _, order = renumber(" ".join(s.text for s in kept), len(sources))
     new = {old: i for i, old in enumerate(order, start=1)}
-    final = [replace(sources[old - 1], n=new[old]) for old in order]
+    by_n = {s.n: s for s in sources}
+    final = [replace(by_n[old], n=new[old]) for old in order]
 
     def remap(s: SentenceSupport) -> SentenceSupport:
         cited = sorted(new[n] for n in s.cited)

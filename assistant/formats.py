@@ -87,6 +87,13 @@ def best_sentence(source: Source, bonuses: Sequence[tuple[re.Pattern[str], float
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
+def best_sentences(source: Source, n: int) -> list[str]:
+    """The `n` sentences that best match the question (names and numbers winning near ties), in
+    the abstract's order: the quotes shown as evidence before any model runs."""
+    ranked = sorted(range(len(source.sentences)), key=lambda i: -_score(source, i, source.sentences[i], ()))
+    return [source.sentences[i] for i in sorted(ranked[:n])]
+
+
 def _score(source: Source, i: int, sentence: str, bonuses: Sequence[tuple[re.Pattern[str], float]]) -> float:
     """Match to the question, plus cue bonuses, plus a little for each name or number (up to three):
     a researcher reading one sentence wants the one that says which method, data or result."""

@@ -25,7 +25,7 @@ _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow does .{3,80} (compare|dif
                       r"\b(two|both) (papers|studies|works)\b", re.I)
 # "X versus Y" compares two papers, unless the question asks for one number ("accuracy on A versus B")
 _VERSUS = re.compile(r"\bversus\b|\bvs\.?\s", re.I)
-_TOPIC = re.compile(r"\bwhich (papers|works|studies)\b|\bwhat (work|papers|research|studies)\b|"
+_TOPIC = re.compile(r"\bwhich (papers|works|studies|surveys)\b|\bwhat (work|papers|research|studies|surveys?|reviews?)\b|"
                     r"\bpapers (on|about|that)\b|\bany (papers|work|surveys?|reviews?)\b|\blist\b|\boverview\b|"
                     r"\bwhat (does|do) (the|this|my) (corpus|collection|library) (have|say|contain)\b|"
                     r"\bwhat has been (written|done|published)\b", re.I)

@@ -180,6 +180,7 @@ class Assistant:
         if not hits:
             return []
         from assistant.evidence import sentence_relevance
+        from assistant.formats import best_sentences
         qvec = self.embedder.embed_queries([query.text])[0]
         stored = self.store.sentences_of([h.paper.paper_id for h in hits])
         sources = []
@@ -189,9 +190,9 @@ class Assistant:
             keep = [i for i, sentence in enumerate(sentences) if not addresses_reader(sentence)]
             sentences, vectors = [sentences[i] for i in keep], vectors[keep]
             relevance = sentence_relevance(query.text, qvec, sentences, vectors) if sentences else np.zeros(0)
-            best = sorted(np.argsort(-relevance, kind="stable")[:self.settings.answer.evidence_sentences])
-            quotes = [sentences[i] for i in best] or [e for e in hit.evidence if not addresses_reader(e)]
-            sources.append(Source(n, replace(hit, evidence=quotes), list(sentences), relevance.tolist()))
+            source = Source(n, hit, list(sentences), relevance.tolist())
+            quotes = best_sentences(source, self.settings.answer.evidence_sentences)
+            sources.append(replace(source, hit=replace(hit, evidence=quotes)))
         return sources
 
     def _embed_cached(self, texts: list[str]) -> np.ndarray:
