@@ -27,7 +27,7 @@ from assistant.citations import (
 )
 from assistant.config import Settings
 from assistant.intent import needs_model
-from assistant.support import names_supported, numbers_supported, source_support, specifics
+from assistant.support import extract_numbers, names_supported, numbers_supported, source_support, specifics
 from assistant.text import adds_nothing, addresses_reader, new_words, normalize_key, word_tokens
 from assistant.types import Query, SentenceSupport, Source
 
@@ -97,11 +97,14 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
 def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dropped: list[SentenceSupport],
                   sources: list[Source], query: Query, settings: Settings):
     """(kept, dropped, abstain reason) for a fact answer. A direct answer (the first sentence) with a
-    number or name its paper lacks is a made-up answer: withheld, whatever follows it. Sentences
+    number or name its paper lacks, or a number in a sentence no paper supports ("1.25 million
+    tonnes of CO2" from a paper's "1.25M parameters"), is a made-up answer: withheld, whatever
+    follows it. Sentences
     that say less than their quotes give way to the quotes, but only when retrieval is confident
     that the top paper is the one asked about; otherwise there is nothing to show."""
     first = (judged[0].note or "") if judged else ""
-    if INVENTED_NUMBERS in first or INVENTED_NAMES in first:
+    unbacked_number = first.startswith("dropped") and VAGUE not in first and bool(extract_numbers(judged[0].text))
+    if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
         return kept, dropped, "the model's answer gave numbers or names that are not in the papers"
     if kept and _vague(kept, sources, query):
         dropped = dropped + [replace(s, note=f"dropped: {VAGUE}") for s in kept]

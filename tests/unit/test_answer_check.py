@@ -191,3 +191,10 @@ def test_lookup_gives_reference_what_it_does_and_no_echo_of_the_description():
 def test_a_refusal_abstains(draft):
     answer = ask("fact", "What learning rate was used?", draft, [CCL])
     assert answer.abstained and answer.citations == []
+
+
+def test_a_direct_answer_with_a_borrowed_number_no_paper_supports_is_withheld():
+    answer = ask("fact", "How many tonnes of CO2 does pretraining a language model emit?",
+                 "Pretraining emits 40 thousand tonnes of carbon dioxide every year [1]. A competence-based "
+                 "curriculum schedules examples by model competence [1].", [CCL])
+    assert answer.abstained and "numbers" in answer.abstain_reason
