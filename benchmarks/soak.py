@@ -224,6 +224,7 @@ def write_results(tally: Tally, args) -> None:
         "rss_mb": {str(m): round(rss_at(tally, m), 1) for m in marks},
         "rss_growth_mb_after_50": round(rss_at(tally, args.requests) - rss_at(tally, 50), 1),
         "llm": LLM, "max_tokens": MAX_TOKENS, "concurrency": 2, "papers": PAPERS,
+        "load_average_at_end": round(os.getloadavg()[0], 1),
         "first_errors": tally.errors[:5], "first_crosstalk": tally.crosstalk[:5]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "soak.json").write_text(json.dumps(summary | {"rss_samples": tally.rss}, indent=1))
@@ -251,6 +252,7 @@ Cross-talk check per reply: the answer is to this session's question, and its ch
 | latency p50 / p95 / max (queue wait included) | {lat['p50']} / {lat['p95']} / {lat['max']} s |
 | server RSS after {marks} answers | {rss} MB |
 | RSS growth from answer 50 to {s['requests']} | {s['rss_growth_mb_after_50']} MB |
+| machine load average at the end (2 cores) | {s.get('load_average_at_end')} |
 
 The 16 HTTP clients the issue also asks for are not run: there is no HTTP API server yet.
 """
