@@ -44,6 +44,7 @@ _LEAD_IN = re.compile(r"^(in this (paper|work|study|note),?|moreover,?|furthermo
                       r"more broadly,?|taken together,?)\s+", re.I)
 MAX_CELL_WORDS = 40
 TOPIC_QUOTE_WORDS = 35
+RESULT_WORDS = 30
 NOT_STATED = "not stated in the abstract"
 COMPARE_ROWS = ("Problem", "Method", "Data", "Main result")
 FINDING_BONUS = 0.05  # a result sentence wins a near tie: "did it help?" is answered by results
@@ -172,8 +173,14 @@ def compare_cells(source: Source) -> list[str]:
 
     first_half = source.sentences[:max(2, len(source.sentences) // 2)]
     method = take(best_sentence(source, among=_METHOD) or method_sentence(source))
-    result = take(best_sentence(source, among=_CLAIMED_RESULT, exclude=used)
-                  or best_sentence(source, among=_RESULT, exclude=used))
+    first = best_sentence(source, among=_CLAIMED_RESULT, exclude=used) or best_sentence(source, among=_RESULT,
+                                                                                        exclude=used)
+    second = best_sentence(source, among=_CLAIMED_RESULT, exclude=[*used, first]) if first else None
+    result = take(first)
+    if second:  # an abstract often states two results; the question may be about either
+        used.append(second)
+        pair = sorted([first, second], key=source.sentences.index)  # in the abstract's order
+        result = " ".join(shorten(sentence, RESULT_WORDS) for sentence in pair)
     data = take(best_sentence(source, among=_DATA, exclude=used))
     problem = take(best_sentence(source, among=_PROBLEM, exclude=[*used, *source.sentences[len(first_half):]])
                    or next((s for s in source.sentences if s not in used), None))
