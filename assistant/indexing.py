@@ -13,7 +13,6 @@ from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.embedding import Embedder, embedder_name, late_chunking_kinds
 from assistant.late_chunking import paper_pass
-from assistant.manifest import write_progress
 from assistant.store import PaperStore, manifest_file, paper_sentences, store_name
 from assistant.types import Chunk, IngestReport, Paper, ParseResult
 
@@ -127,7 +126,7 @@ class _Tracker:
         self._report()
 
     def _report(self) -> None:
-        write_progress(self.store.progress_file, self.done_searchable, self.done_complete, self.todo)
+        manifest.write_progress(self.store.progress_file, self.done_searchable, self.done_complete, self.todo)
         if self.progress:
             done = self.done_searchable if self.passes == 1 else self.done_searchable + self.done_complete
             self.progress(done, self.todo * self.passes)

@@ -13,6 +13,7 @@ import pytest
 
 import ingest
 from assistant.embedding import embedder_name
+from assistant.indexing import BATCH_PAPERS as BATCH
 from assistant.manifest import progress_path, read_progress
 from assistant.pipeline import Assistant
 from assistant.store import PaperStore, store_name
@@ -63,11 +64,12 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_ingest(embedder_present, tm
     run.wait()
     assert progress["state"] == "running" and progress["papers_todo"] == N
 
+    # where the kill landed depends on how busy the machine is: anywhere after the first batch
     after_kill = Assistant(make_settings(killed_dir))
     interrupted = after_kill.store.indexing_progress()
     assert interrupted["state"] == "interrupted" and interrupted["papers_searchable"] >= 64
-    stats = after_kill.stats()
-    assert 64 <= stats["papers"] < N  # what was written is searchable, the rest is not there yet
+    assert after_kill.stats()["papers"] >= interrupted["papers_searchable"]  # written is searchable
+    assert len(after_kill.store.stored_hashes()) <= interrupted["papers_complete"] + BATCH
     assert after_kill.search(papers[0].title, k=1)[0].paper.title == papers[0].title
 
     rerun = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(killed_dir), "ingest",
