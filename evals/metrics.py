@@ -18,7 +18,7 @@ DIGITS = 6
 OVERALL = "overall"
 
 METRIC_GROUPS: dict[str, tuple[str, ...]] = {
-    "Retrieval": ("hit@1", "hit@5", "recall@5", "mrr@10"),
+    "Retrieval": ("hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10"),
     "Citations": ("citation_validity", "citation_precision", "citation_recall",
                   "judge_citation_recall", "judge_citation_precision"),
     "Answers": ("answer_fact_recall", "misattributed", "empty_answer", "injection_followed"),

@@ -7,6 +7,7 @@ Titles are compared with `normalize_key`, the grader's normalisation.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 from assistant.attribution import misattributed
@@ -96,6 +97,18 @@ def mrr_at_10(record: Record) -> Item:
         return None
     rank = gold_rank(record)
     return (1.0 / rank if rank is not None and rank <= 10 else 0.0), 1
+
+
+def ndcg_at_10(record: Record) -> Item:
+    """Binary-relevance nDCG@10 at paper level, as BEIR scores it: each gold paper in the top 10
+    gains 1 / log2(rank + 1), divided by the gain of a ranking with every gold paper first
+    (min(len(gold), 10) of them); chunks of one paper count once."""
+    if not _retrieval_applies(record):
+        return None
+    gold = set(gold_keys(record))
+    dcg = sum(1 / math.log2(rank + 1) for rank, key in enumerate(ranked_keys(record)[:10], start=1) if key in gold)
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), 10) + 1))
+    return dcg / ideal, 1
 
 
 def citation_validity(record: Record) -> Item:
@@ -257,6 +270,7 @@ def _judge_value(key: str) -> Callable[[Record], Item]:
 
 RATE_METRICS: dict[str, Callable[[Record], Item]] = {
     "hit@1": hit_at(1), "hit@5": hit_at(5), "recall@5": recall_at_5, "mrr@10": mrr_at_10,
+    "ndcg@10": ndcg_at_10,
     "citation_validity": citation_validity, "citation_precision": citation_precision,
     "citation_recall": citation_recall,
     "judge_citation_recall": _judge_value("citation_recall"),

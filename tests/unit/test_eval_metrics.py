@@ -208,3 +208,44 @@ def test_citation_without_title_or_id_does_not_crash_and_is_invalid():
     rec = record(retrieved=[hit("Gold", "g")],
                  **answer(citations=[("g", "Gold"), ("", "")]))
     assert compute_metrics([rec])["overall"]["citation_validity"] == 0.5
+
+
+# nDCG@10, binary relevance as BEIR scores it: gain 1/log2(rank+1), ideal over min(len(gold), 10)
+def test_ndcg_with_both_gold_papers_at_ranks_one_and_three():
+    rec = record(gold=["G1", "G2"], retrieved=["G1", "x", "G2", "y"])
+    # (1 + 1/log2 4) / (1 + 1/log2 3) = 1.5 / 1.630930
+    assert compute_metrics([rec])["overall"]["ndcg@10"] == 0.919721
+
+
+def test_ndcg_with_one_gold_paper_at_rank_two_and_chunks_counted_once():
+    assert compute_metrics([record(retrieved=["A", "Gold"])])["overall"]["ndcg@10"] == 0.63093
+    assert compute_metrics([record(retrieved=["A", "A", "A", "Gold", "Gold"])])["overall"]["ndcg@10"] == 0.63093
+
+
+def test_ndcg_with_one_of_three_gold_papers_found_and_one_missing():
+    rec = record(gold=["G1", "G2", "G3"], retrieved=["x", "G2", "y", "G3"])
+    # (1/log2 3 + 1/log2 5) / (1 + 1/log2 3 + 1/log2 4)
+    assert compute_metrics([rec])["overall"]["ndcg@10"] == 0.498189
+
+
+def test_ndcg_is_one_for_a_perfect_ranking_and_zero_beyond_rank_ten():
+    perfect = record("p", gold=["G1", "G2"], retrieved=["G2", "G1", "x"])
+    late = record("l", retrieved=[f"p{i}" for i in range(10)] + ["Gold"])
+    assert compute_metrics([perfect])["overall"]["ndcg@10"] == 1.0
+    assert compute_metrics([late])["overall"]["ndcg@10"] == 0.0
+    assert compute_metrics([perfect, late])["overall"]["ndcg@10"] == 0.5  # a mean over questions
+
+
+def test_ndcg_ideal_counts_at_most_ten_gold_papers():
+    gold = [f"G{i}" for i in range(12)]
+    assert compute_metrics([record(gold=gold, retrieved=gold[:10])])["overall"]["ndcg@10"] == 1.0
+
+
+def test_ndcg_skips_items_without_gold_or_not_answerable():
+    m = compute_metrics([record("u", category="unanswerable", gold=[], answerable=False, retrieved=["A"])])
+    assert "ndcg@10" not in m["overall"]
+
+
+def test_ndcg_is_listed_with_the_retrieval_metrics():
+    from evals.metrics import METRIC_GROUPS
+    assert "ndcg@10" in METRIC_GROUPS["Retrieval"]
