@@ -179,7 +179,8 @@ def test_evidence_shows_before_the_answer_streams_and_citations_lead_to_cards(pa
     assert seen["evidence"], "the papers' matching sentences were not shown"
     assert seen["evidence_first"], "the model's text streamed before the evidence quotes"
     answer = page.locator("#chat .ra-answer").last
-    assert answer.locator("blockquote.ra-quote").count() >= 1  # the abstract's own sentences
+    # the model's checked sentences, or the abstract's own sentences quoted (or both)
+    assert answer.locator(".ra-sent, blockquote.ra-quote").count() >= 1
     marker = answer.locator("a.ra-cite").first
     target = marker.get_attribute("href").lstrip("#")
     card = page.locator(f"#sources #{target}")
