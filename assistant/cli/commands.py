@@ -96,6 +96,8 @@ def cmd_stats(args) -> int:
     if args.json:
         emit(stats)
         return EXIT_OK
+    size = stats["store_bytes"]
+    stats["store_bytes"] = f"{size / 1e6:.1f} MB" if size is not None else "remote"
     run = stats["indexing"]
     stats["indexing"] = "complete" if not run else (
         f"{run['state']}: of {run['papers_todo']} papers, {run['papers_searchable']} searchable, "
