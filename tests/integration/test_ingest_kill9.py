@@ -13,7 +13,6 @@ import pytest
 
 import ingest
 from assistant.embedding import embedder_name
-from assistant.indexing import BATCH_PAPERS as BATCH
 from assistant.manifest import progress_path, read_progress
 from assistant.pipeline import Assistant
 from assistant.store import PaperStore, store_name
@@ -25,6 +24,13 @@ N = 200  # about four batches of 64
 def cli_env(models_dir) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     return env | {"ASSISTANT_MODELS_DIR": str(models_dir), "ASSISTANT_MODELS__N_THREADS": "1"}
+
+
+def cli_json(env: dict, data_dir, *args: str):
+    done = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(data_dir), *args], env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def store_counts(assistant: Assistant) -> dict:
@@ -65,13 +71,14 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_ingest(embedder_present, tm
     run.wait()
     assert progress["state"] == "running" and progress["papers_todo"] == N
 
-    # where the kill landed depends on how busy the machine is: anywhere after the first batch
-    after_kill = Assistant(make_settings(killed_dir))
-    interrupted = after_kill.store.indexing_progress()
-    assert interrupted["state"] == "interrupted" and interrupted["papers_searchable"] >= 64
-    assert after_kill.stats()["papers"] >= interrupted["papers_searchable"]  # written is searchable
-    assert len(after_kill.store.stored_hashes()) <= interrupted["papers_complete"] + BATCH
-    assert after_kill.search(papers[0].title, k=1)[0].paper.title == papers[0].title
+    # where the kill landed depends on how busy the machine is: anywhere after the first batch.
+    # Checked from fresh processes, as a user would: a Chroma client opened in this process would be
+    # reused (chromadb caches one per path) and miss what the rerun's process writes next.
+    stats = cli_json(env, killed_dir, "stats", "--json")
+    assert stats["indexing"]["state"] == "interrupted" and stats["indexing"]["papers_searchable"] >= 64
+    assert stats["papers"] >= stats["indexing"]["papers_searchable"]  # what was written is searchable
+    top = cli_json(env, killed_dir, "search", papers[0].title, "-k", "1", "--json")
+    assert top[0]["title"] == papers[0].title
 
     rerun = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(killed_dir), "ingest",
                             str(corpus), "--json"], env=env, capture_output=True, text=True, timeout=900)
