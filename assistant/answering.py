@@ -17,6 +17,7 @@ from assistant.citations import validate_citations
 from assistant.config import Settings
 from assistant.types import Answer, Hit, Query, Source
 
+
 # -- before generating ------------------------------------------------------------------------------
 def select_sources(hits: list[Hit], intent: str, settings: Settings) -> list[Hit]:
     """The papers the answer may cite, numbered from 1 in this order."""

@@ -157,7 +157,7 @@ class Citation:
         return {"n": self.n, "paper_id": self.paper_id, "title": self.title}
 
 
-SupportLabel = Literal["supported", "weak", "uncited", "quote"]
+SupportLabel = Literal["supported", "weak", "uncited"]
 
 
 @dataclass
@@ -166,7 +166,6 @@ class SentenceSupport:
 
     `scores` holds the support of every source (by number), so a reader or the eval can see
     whether the cited paper is the one that says it; `note` says what the checker changed.
-    Quotes (exact abstract text placed by the pipeline) are labelled "quote".
     """
 
     text: str

@@ -93,10 +93,14 @@ def test_a_vague_answer_over_a_weak_match_is_withheld_not_replaced_by_quotes():
     assert answer.abstained and answer.citations == []
 
 
-def test_an_invented_number_in_the_direct_answer_withholds_the_rest_too():
-    answer = ask("fact", "What learning rate does the competence curriculum use?",
-                 "It uses a learning rate of 0.003 [1]. A competence-based curriculum schedules examples by "
-                 "model competence [1].", [CCL])
+@pytest.mark.parametrize("question, direct", [
+    ("What learning rate does the competence curriculum use?", "It uses a learning rate of 0.003 [1]."),
+    ("How many tonnes of CO2 does pretraining a language model emit?",
+     "Pretraining emits 40 thousand tonnes of carbon dioxide every year [1]."),
+])
+def test_a_made_up_number_in_the_direct_answer_withholds_the_rest_too(question, direct):
+    answer = ask("fact", question, direct + " A competence-based curriculum schedules examples by model "
+                 "competence [1].", [CCL])
     assert answer.abstained and "numbers" in answer.abstain_reason
 
 
@@ -191,10 +195,3 @@ def test_lookup_gives_reference_what_it_does_and_no_echo_of_the_description():
 def test_a_refusal_abstains(draft):
     answer = ask("fact", "What learning rate was used?", draft, [CCL])
     assert answer.abstained and answer.citations == []
-
-
-def test_a_direct_answer_with_a_borrowed_number_no_paper_supports_is_withheld():
-    answer = ask("fact", "How many tonnes of CO2 does pretraining a language model emit?",
-                 "Pretraining emits 40 thousand tonnes of carbon dioxide every year [1]. A competence-based "
-                 "curriculum schedules examples by model competence [1].", [CCL])
-    assert answer.abstained and "numbers" in answer.abstain_reason
