@@ -42,8 +42,11 @@ _HOLE = "\x00"
 _HOLE_IN_PARENS = re.compile(rf"\([ \t]*{_HOLE}[ \t]*\)")
 _HOLES = re.compile(rf"{_HOLE}+")
 # words after which a marker stands for a paper's name rather than a citation
-_WORD_BEFORE = re.compile(r"(?:^|[,:;]\s*|\b(?:and|or|in|by|from|of|to|than|while|whereas|both|paper|papers|source|"
+_WORD_BEFORE = re.compile(r"(?:^|\b(?:and|or|in|by|from|of|to|than|while|whereas|both|paper|papers|source|"
                           r"sources|study|work|with|unlike|like)\s+)$", re.I)
+# after a comma a marker is a word only when the sentence goes on ("Yes, [2] uses ..."), not at its end
+_PUNCT_BEFORE = re.compile(r"[,:;]\s*$")
+_WORDS_AFTER = re.compile(r"[^\W\d_]")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 
 
@@ -309,7 +312,14 @@ def markers_as_words(sentence: str) -> bool:
 
     >>> markers_as_words("[1] and [3] probe truth."), markers_as_words("Yes, [2] uses x."), markers_as_words("It works [1].")
     (True, True, False)
+    >>> markers_as_words("It works without fine-tuning, [1].")
+    False
     """
     sentence = sentence.strip()
-    return any(marker.span[0] == 0 or _WORD_BEFORE.search(sentence[:marker.span[0]])
-               for marker in parse_markers(sentence))
+
+    def as_word(marker: Marker) -> bool:
+        before, after = sentence[:marker.span[0]], strip_markers(sentence[marker.span[1]:])
+        return (marker.span[0] == 0 or bool(_WORD_BEFORE.search(before))
+                or bool(_PUNCT_BEFORE.search(before) and _WORDS_AFTER.search(after)))
+
+    return any(as_word(marker) for marker in parse_markers(sentence))

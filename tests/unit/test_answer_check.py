@@ -195,3 +195,9 @@ def test_lookup_gives_reference_what_it_does_and_no_echo_of_the_description():
 def test_a_refusal_abstains(draft):
     answer = ask("fact", "What learning rate was used?", draft, [CCL])
     assert answer.abstained and answer.citations == []
+
+
+def test_a_citation_after_a_trailing_comma_is_placed_cleanly():
+    answer = ask("fact", "How much does the competence curriculum speed up training?",
+                 "Training is 40% faster on WMT with the competence curriculum, [1].", [CCL])
+    assert answer.sentences[0].text.endswith("curriculum [1].")
