@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from assistant.errors import InputError
+from assistant.protocol import Answerer
 
 RECORDS_FILE = "records.jsonl"
 _SECRET_KEYS = {"endpoint_key", "ui_auth", "api_key", "password", "token"}
@@ -103,7 +104,7 @@ def rewrite_records(path: str | Path, records: Iterable[dict[str, Any]]) -> None
     os.replace(tmp, path)
 
 
-def run_config(assistant: Any) -> dict[str, Any]:
+def run_config(assistant: Answerer) -> dict[str, Any]:
     """What produced a record: `assistant.describe()`, the settings snapshot and the git commit.
 
     Secrets (endpoint keys, UI passwords) are masked so records can be shared.

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
+from assistant.protocol import Answerer
+from assistant.types import Answer
 from evals.judge import JUDGE_CACHE_FILE, Judge, judge_records
 from evals.metrics import METRICS_FILE, compute_metrics
 from evals.plots import write_plots
@@ -20,7 +22,7 @@ GENERATE, RETRIEVE = "generate", "retrieve"
 SEARCH_K = 10
 
 
-def run_eval(assistant: Any, questions: list[Question], out_dir: str | Path, *, generate: bool,
+def run_eval(assistant: Answerer, questions: list[Question], out_dir: str | Path, *, generate: bool,
              limit: int | None = None, categories: list[str] | None = None,
              judge: Judge | None = None, progress: bool = True) -> dict[str, Any]:
     """Evaluate `questions` into out_dir/records.jsonl and return the metrics of the whole file.
@@ -56,7 +58,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
                 unit="q", desc="eval", dynamic_ncols=True)
 
 
-def evaluate_question(assistant: Any, question: Question, *, generate: bool,
+def evaluate_question(assistant: Answerer, question: Question, *, generate: bool,
                       config: dict[str, Any]) -> dict[str, Any]:
     """One record: the question with its gold, then what the assistant did with it."""
     record = base_record(question, GENERATE if generate else RETRIEVE)
@@ -84,7 +86,7 @@ def base_record(question: Question, mode: str) -> dict[str, Any]:
             "near_titles": question.near_titles, "forbidden": question.forbidden, "mode": mode}
 
 
-def source_papers(answer: Any) -> list[dict[str, Any]]:
+def source_papers(answer: Answer) -> list[dict[str, Any]]:
     """The papers the model saw plus any cited paper, with abstracts, so a record can be audited."""
     cited = {c.paper_id for c in answer.citations}
     hits = [*answer.sources, *(h for h in answer.retrieved if h.paper.paper_id in cited)]

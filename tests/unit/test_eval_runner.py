@@ -76,6 +76,11 @@ class FakeAssistant:
                       sources=[top], timings=timings, tokens={"prompt": 120, "completion": 20})
 
 
+def test_the_fake_implements_what_the_harness_uses_of_the_assistant():
+    from assistant.protocol import Answerer
+    assert isinstance(FakeAssistant(), Answerer)
+
+
 def test_retrieval_only_run_records_ranked_papers(tmp_path):
     fake = FakeAssistant()
     metrics = run_eval(fake, QUESTIONS, tmp_path, generate=False, progress=False)

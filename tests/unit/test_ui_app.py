@@ -41,8 +41,11 @@ class FakeAssistant:
         scored = [p for p in scored if filters is None or filters.accepts(p)]
         return [Hit(p, 1.0 / i, i, evidence=p.abstract.split(". ")[-1:]) for i, p in enumerate(scored[:k or 10], 1)]
 
-    def cite(self, description, *, k=3):
-        return self.search(description, k=k)
+    def cite(self, description, *, k=3, filters=None):
+        return self.search(description, k=k, filters=filters)
+
+    def get_paper(self, paper_id):
+        return next((p for p in self.papers if p.paper_id == paper_id), None)
 
     def ask_stream(self, question, *, history=None, filters=None, k=None):
         self.calls.append({"question": question, "history": history, "filters": filters, "k": k})
@@ -63,6 +66,9 @@ class FakeAssistant:
                      for s, cited in split_answer_sentences(checked.text)]
         yield AnswerEvent("answer", answer=Answer(question, checked.text, checked.citations, False, hits,
                                                   sentences=sentences, sources=hits[:1]))
+
+    def ask(self, question, *, history=None, filters=None, k=None):
+        return [e.answer for e in self.ask_stream(question, history=history, filters=filters, k=k)][-1]
 
     def ingest(self, parsed, *, progress=None):
         for i, _ in enumerate(parsed.papers, 1):
@@ -239,6 +245,11 @@ def test_settings_panel_shows_model_backend_and_index():
     broken = FakeAssistant()
     broken.stats = lambda: (_ for _ in ()).throw(IndexEmptyError("no index"))
     assert "no index" in info_html(broken)
+
+
+def test_the_fake_implements_what_the_ui_uses_of_the_assistant():
+    from assistant.protocol import AssistantAPI
+    assert isinstance(FakeAssistant(), AssistantAPI)
 
 
 def test_build_app_builds_without_a_server_or_models():
