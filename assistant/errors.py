@@ -43,6 +43,16 @@ class BackendError(AssistantError):
     """The LLM backend failed to load or to generate."""
 
 
+class UsageError(AssistantError):
+    """A value the command or call cannot use: a date that does not exist, a count below 1."""
+
+    exit_code = 2
+
+
+class PortInUseError(AssistantError):
+    """A server cannot listen: another process holds the port."""
+
+
 class NothingToDoError(InputError):
     """The command was given nothing to work on: an empty query, or an ingest that found no papers."""
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from assistant import manifest
 from assistant.config import Settings
+from assistant.dates import check_date_range
 from assistant.errors import StoreError
 from assistant.text import split_sentences
 from assistant.types import Chunk, Paper
@@ -50,6 +51,9 @@ class Filters:
     sources: list[str] | None = None
     min_authors: int | None = None
     max_authors: int | None = None
+
+    def __post_init__(self) -> None:  # a bad date is an error here, not "no matching papers" later
+        check_date_range(self.date_from, self.date_to)
 
     def is_empty(self) -> bool:
         return all(v in (None, [], "") for v in vars(self).values())
