@@ -11,8 +11,9 @@ import rispy
 from bibtexparser.middlewares import LatexDecodingMiddleware
 
 import assistant.references as references
+import assistant.references.keys as keys
 from assistant.errors import InputError
-from assistant.references import citation_key, format_reference, format_references
+from assistant.references import citation_key, format_reference, format_references, missing_notes
 from assistant.types import Paper
 
 FULL = Paper(
@@ -60,7 +61,7 @@ def test_bibtex_of_sample_paper_is_misc_without_author():
     (entry,) = parse_bibtex(format_reference(SAMPLE, "bibtex")).entries
     got = fields(entry)
     assert entry.entry_type == "misc"
-    assert entry.key == "anon2022towards"
+    assert entry.key == "towards2022understanding"  # title2022word: no author to name it by
     assert "author" not in got
     assert got["url"] == SAMPLE.url
     assert got["title"] == SAMPLE.title
@@ -68,15 +69,15 @@ def test_bibtex_of_sample_paper_is_misc_without_author():
 
 def test_bibtex_of_bare_paper_has_only_a_title():
     (entry,) = parse_bibtex(format_reference(BARE, "bibtex")).entries
-    assert entry.key == "anonunknown"
+    assert entry.key == "unknownpaper"
     assert fields(entry) == {"title": "The Unknown Paper"}
 
 
 def test_bibtex_keys_are_unique_within_a_file():
     twin = Paper("p9", SAMPLE.title, "", date="2022")
     library = parse_bibtex(format_references([SAMPLE, twin, twin], "bibtex"))
-    assert [e.key for e in library.entries] == ["anon2022towards", "anon2022towardsb",
-                                               "anon2022towardsc"]
+    assert [e.key for e in library.entries] == ["towards2022understanding", "towards2022understandingb",
+                                               "towards2022understandingc"]
 
 
 @pytest.mark.parametrize("paper, key", [
@@ -143,7 +144,7 @@ def test_json_is_the_paper_dict():
 
 def test_no_papers_give_empty_documents():
     assert [format_references([], fmt) for fmt in ("text", "bibtex", "ris")] == ["", "", ""]
-    assert json.loads(format_references([], "json")) == []
+    assert json.loads(format_references([], "json")) == json.loads(format_references([], "csljson")) == []
 
 
 def test_unknown_format_is_a_friendly_error():
@@ -154,3 +155,47 @@ def test_unknown_format_is_a_friendly_error():
 
 def test_docstring_examples_hold():
     assert doctest.testmod(references).failed == 0
+    assert doctest.testmod(keys).failed == 0
+
+
+# a Daily Papers entry as ingest makes it: the only URL is the code link its abstract ends with
+DAILY = Paper("p4", "WebSRC: A Dataset for Web-Based Structural Reading Comprehension",
+              "We release WebSRC. Data are at https://x-lance.github.io/WebSRC/.",
+              n_authors=5, url="https://x-lance.github.io/WebSRC/")
+
+
+def test_daily_papers_entry_has_a_title_key_no_code_url_and_says_what_is_missing():
+    text = format_reference(DAILY, "bibtex")
+    (entry,) = parse_bibtex(text).entries
+    assert entry.key == "websrcdataset"
+    assert "url" not in fields(entry)
+    assert "% fields missing for websrcdataset: author, year, url" in text.splitlines()
+    assert missing_notes([DAILY, FULL]) == ["fields missing for websrcdataset: author, year, url"]
+
+
+def test_a_code_link_never_becomes_the_paper_url():
+    repo = Paper("p5", "T", "", url="https://github.com/a/b", arxiv_id="2401.12345")
+    assert [r["urls"] for r in rispy.loads(format_reference(repo, "ris"))] == [["https://arxiv.org/abs/2401.12345"]]
+    assert format_reference(Paper("p6", "T", "", url="https://github.com/a/b")) == "T (n.d.)."
+    kept = Paper("p7", "T", "", url="https://openreview.net/forum?id=abc", date="2024")
+    assert json.loads(format_reference(kept, "csljson"))[0]["URL"] == kept.url
+
+
+def test_ris_notes_missing_fields():
+    (record,) = rispy.loads(format_reference(DAILY, "ris"))
+    assert record["notes"] == ["Fields missing: author, year, url"]
+    assert "notes" not in rispy.loads(format_reference(FULL, "ris"))[0]
+
+
+def test_csl_json_has_the_schema_fields():
+    (item,) = json.loads(format_reference(FULL, "csljson"))
+    assert item["id"] == "muller2021bert" and item["type"] == "article-journal"
+    assert item["author"][0] == {"family": "Müller", "given": "José"}
+    assert item["issued"] == {"date-parts": [[2021, 3, 5]]}
+    assert (item["DOI"], item["abstract"], item["note"]) == (FULL.doi, FULL.abstract, "arXiv: 2103.00001")
+    (preprint,) = json.loads(format_reference(Paper("p8", "T", "A.", authors=("OpenAI",), date="2023",
+                                                   arxiv_id="2303.08774"), "csljson"))
+    assert (preprint["type"], preprint["number"], preprint["publisher"]) == ("article", "arXiv:2303.08774", "arXiv")
+    assert preprint["author"] == [{"literal": "OpenAI"}]
+    (daily,) = json.loads(format_reference(DAILY, "csljson"))
+    assert "author" not in daily and "URL" not in daily and daily["note"] == "Fields missing: author, year, url"
