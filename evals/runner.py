@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from assistant.protocol import Answerer
 from assistant.types import Answer
@@ -24,7 +24,8 @@ SEARCH_K = 10
 
 def run_eval(assistant: Answerer, questions: list[Question], out_dir: str | Path, *, generate: bool,
              limit: int | None = None, categories: list[str] | None = None,
-             judge: Judge | None = None, progress: bool = True) -> dict[str, Any]:
+             judge: Judge | None = None, progress: bool = True,
+             on_question: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Evaluate `questions` into out_dir/records.jsonl and return the metrics of the whole file.
 
     Questions already recorded there in the same mode are skipped (resume after a crash or Ctrl-C);
@@ -39,9 +40,11 @@ def run_eval(assistant: Answerer, questions: list[Question], out_dir: str | Path
     config = run_config(assistant) if todo else {}
     with open(path, "a", encoding="utf-8") as fh, \
             _progress_bar(len(selected), len(selected) - len(todo), progress) as bar:
-        for question in todo:
+        for done, question in enumerate(todo, start=len(selected) - len(todo) + 1):
             append_record(fh, evaluate_question(assistant, question, generate=generate, config=config))
             bar.update(1)
+            if on_question is not None:  # the UI's progress bar
+                on_question(done, len(selected))
     return summarize_run(out_dir, judge=judge, progress=progress)
 
 

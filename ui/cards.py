@@ -88,11 +88,12 @@ def source_labels(answer: Answer) -> dict[int, str]:
     return labels
 
 
-def source_card(hit: Hit, n: int | str, turn: int, label: str | None, support: Sequence[str] = ()) -> str:
+def source_card(hit: Hit, n: int | str, turn: int, label: str | None, support: Sequence[str] = (),
+                matches: Sequence[str] = ()) -> str:
     """One source of one answer, with the id its citation markers link to."""
     paper = hit.paper
     badge = badge_html(label) if label else ""
-    abstract = highlight_abstract(paper.abstract, support, hit.evidence)
+    abstract = highlight_abstract(paper.abstract, support, matches)
     number = f'<span class="ra-num">[{escape(str(n))}]</span> ' if isinstance(n, int) else ""
     return (f'<article class="ra-card" id="{source_id(turn, n)}">'
             f'<div class="ra-card-head">{number}<span class="ra-title">{escape(paper.title)}</span> {badge}</div>'
@@ -101,7 +102,7 @@ def source_card(hit: Hit, n: int | str, turn: int, label: str | None, support: S
 
 def answer_sources_html(answer: Answer, turn: int) -> str:
     """The cards for one answer: its numbered sources, or the closest papers when it abstained."""
-    if answer.abstained:
+    if answer.abstained:  # nothing in them matches well, so nothing is marked as matching
         cards = "".join(source_card(h, f"c{i}", turn, None) for i, h in enumerate(answer.retrieved[:3], 1))
         note = '<p class="ra-note">Closest papers — they do not answer the question.</p>'
         return note + cards if cards else '<p class="ra-note">No paper came close.</p>'
@@ -109,19 +110,19 @@ def answer_sources_html(answer: Answer, turn: int) -> str:
     cards = []
     for n, hit in enumerate(answer.sources, start=1):
         support = [s.evidence for s in answer.sentences if n in s.cited and s.evidence]
-        cards.append(source_card(hit, n, turn, labels[n], support))
+        cards.append(source_card(hit, n, turn, labels[n], support, hit.evidence))
     return "".join(cards) or '<p class="ra-note">No sources.</p>'
 
 
-def sources_panel(turns: Sequence[tuple[str, Answer | None]]) -> str:
-    """All answers' sources, the latest open on top and earlier ones folded under their question."""
-    answered = [(i, q, a) for i, (q, a) in enumerate(turns) if a is not None]
+def sources_panel(turns: Sequence[tuple[str, str | None]]) -> str:
+    """All answers' source cards (`answer_sources_html`, None for a turn without an answer), the
+    latest open on top and earlier ones folded under their question."""
+    answered = [(i, q, body) for i, (q, body) in enumerate(turns) if body is not None]
     if not answered:
         return '<div class="ra-sources"><p class="ra-note">Sources of the answers appear here.</p></div>'
     blocks = []
-    for position, (turn, question, answer) in enumerate(reversed(answered)):
+    for position, (turn, question, body) in enumerate(reversed(answered)):
         heading = f'<span class="ra-for">Sources for: {escape(question)}</span>'
-        body = answer_sources_html(answer, turn)
         if position == 0:
             blocks.append(f'<section class="ra-turn" data-turn="{turn}">{heading}{body}</section>')
         else:

@@ -1,12 +1,13 @@
-"""Reference export for the UI: BibTeX or RIS text to copy, and the same text as a file to download."""
+"""Exports for the UI: the cited papers as BibTeX or RIS (text to copy and a file), a chat as Markdown."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from assistant.references import format_references
+from assistant.references import format_reference, format_references
 from assistant.types import Paper
+from ui.chat import Turn
 
 FORMATS = {"BibTeX": ("bibtex", ".bib"), "RIS": ("ris", ".ris")}
 
@@ -21,3 +22,33 @@ def export_references(papers: list[Paper], label: str = "BibTeX") -> tuple[str, 
     path = Path(tempfile.mkdtemp(prefix="ra-refs-")) / f"references{suffix}"
     path.write_text(text, encoding="utf-8")
     return text, str(path)
+
+
+def chat_markdown(turns: list[Turn], title: str = "Chat") -> str:
+    """The chat as Markdown: each question, its checked answer (or what happened instead), and
+    the papers its citation numbers refer to, as reference lines with a link."""
+    lines = [f"# {title}", ""]
+    for turn in turns:
+        lines += [f"## {turn.question}", ""]
+        if turn.text is not None:
+            lines += [turn.text.strip(), ""]
+        elif turn.stopped:
+            lines += ["*Stopped before the answer was checked; no answer.*", ""]
+        elif turn.error:
+            lines += [f"*Could not answer: {turn.error}*", ""]
+        if turn.references:
+            lines += ["References:", ""]
+            for n, paper in turn.references:
+                link = paper.url or (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else "")
+                lines.append(f"[{n}] {format_reference(paper, 'text')}" + (f" <{link}>" if link else ""))
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_chat(turns: list[Turn], title: str = "Chat") -> str | None:
+    """The chat as a Markdown file in a fresh temp directory; None for an empty chat."""
+    if not turns:
+        return None
+    path = Path(tempfile.mkdtemp(prefix="ra-chat-")) / "chat.md"
+    path.write_text(chat_markdown(turns, title), encoding="utf-8")
+    return str(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 
 from assistant.citations import parse_markers
 from assistant.types import Answer, Hit, SentenceSupport
@@ -162,9 +163,21 @@ def cited_list_html(answer: Answer, turn: int) -> str:
     return f'<div class="ra-cited">Sources: {items}</div>'
 
 
+def plain_reason(reason: str | None) -> str | None:
+    """Why the assistant abstained, in words instead of scores.
+
+    >>> plain_reason("closest match: similarity 0.30, keyword score 1.4")
+    'even the closest papers match the question only weakly, in meaning and in words'
+    """
+    if reason and reason.startswith("closest match"):
+        return "even the closest papers match the question only weakly, in meaning and in words"
+    return reason
+
+
 def abstain_html(answer: Answer) -> str:
     """The papers do not cover the question: say so, why, and which papers came closest."""
-    reason = f' <span class="ra-reason">({escape(answer.abstain_reason)})</span>' if answer.abstain_reason else ""
+    why = plain_reason(answer.abstain_reason)
+    reason = f' <span class="ra-reason">({escape(why)})</span>' if why else ""
     closest = "".join(f"<li>{escape(h.paper.title)}</li>" for h in answer.retrieved[:3])
     listing = f'<div class="ra-closest">Closest papers:<ol>{closest}</ol></div>' if closest else ""
     return (f'<div class="ra-abstain"><strong>Not in the indexed papers.</strong> The indexed papers '
@@ -177,9 +190,28 @@ def streaming_html(text: str, evidence: str = "") -> str:
     return f'{evidence}<div class="ra-streaming">{escape(text)}<span class="ra-cursor">▌</span></div>'
 
 
-def status_html(text: str, evidence: str = "") -> str:
-    """A progress line shown in the reply bubble before the first token (under the evidence)."""
-    return f'{evidence}<div class="ra-status"><span class="ra-spinner"></span>{escape(text)}</div>'
+def status_html(text: str, evidence: str = "", started: float | None = None) -> str:
+    """A progress line shown in the reply bubble before the first token (under the evidence), with
+    the seconds since the question was asked; the page's script keeps them ticking."""
+    clock = ""
+    if started is not None:
+        waited = max(0, int(time.time() - started))
+        clock = (f' <span class="ra-elapsed" data-key="{started:.3f}" data-elapsed="{waited}">'
+                 f"{waited} s</span>")
+    return f'{evidence}<div class="ra-status"><span class="ra-spinner"></span>{escape(text)}{clock}</div>'
+
+
+def queued_html() -> str:
+    """The reply bubble of a question waiting for the one before it."""
+    return '<div class="ra-queued">Queued — answered when the question before it is done.</div>'
+
+
+def stopped_html(draft: str, evidence: str = "") -> str:
+    """A reply stopped by the user: never an answer; the unchecked draft only behind a fold."""
+    shown = (f'<details class="ra-draft"><summary>Unchecked draft so far</summary>{escape(draft)}</details>'
+             if draft.strip() else "")
+    return (f'{evidence}<div class="ra-stopped"><strong>Stopped.</strong> The answer was stopped before it '
+            f"was checked against the papers, so there is no answer. Ask again to get one.{shown}</div>")
 
 
 def error_html(message: str) -> str:

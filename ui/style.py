@@ -1,4 +1,5 @@
-"""The page's CSS, and the script that takes a click on a citation marker to its source card."""
+"""The page's CSS, and the script that takes a click on a citation marker to its source card and
+keeps the waiting time of a running question ticking."""
 
 CSS = """
 #sources { max-height: 78vh; overflow-y: auto; position: sticky; top: 8px; }
@@ -48,6 +49,16 @@ a.ra-cite:hover { text-decoration: underline; }
 .ra-table td, .ra-table th { border: 1px solid var(--border-color-primary); padding: 4px 6px;
                              vertical-align: top; text-align: left; }
 .ra-table tbody th { white-space: nowrap; }
+.ra-queued { color: var(--body-text-color-subdued); font-style: italic; }
+.ra-stopped { border-left: 4px solid #9ca3af; padding-left: 8px; }
+.ra-draft { margin-top: 6px; color: var(--body-text-color-subdued); }
+.ra-draft > summary { cursor: pointer; font-size: .9em; }
+.ra-elapsed { font-style: normal; font-variant-numeric: tabular-nums; margin-left: 4px; }
+.ra-metrics td { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ra-plot { margin: 0 0 16px; }
+.ra-plot img { display: block; max-width: 100%; height: auto; border: 1px solid var(--border-color-primary); }
+.ra-plot figcaption { font-size: .85em; color: var(--body-text-color-subdued); }
+#evals-report img { max-width: 100%; height: auto; }
 .ra-skipped { border-collapse: collapse; font-size: .9em; }
 .ra-skipped td, .ra-skipped th { border: 1px solid var(--border-color-primary); padding: 2px 8px; text-align: left; }
 """
@@ -70,5 +81,14 @@ JS = """
     card.scrollIntoView({behavior: 'smooth', block: 'nearest'});
     history.replaceState(null, '', '#' + id);
   }, true);
+  // the bubble is re-rendered on every update, so the start time is kept per question (data-key)
+  const started = {};
+  setInterval(() => {
+    document.querySelectorAll('.ra-elapsed[data-key]').forEach((el) => {
+      const key = el.dataset.key;
+      if (!(key in started)) started[key] = Date.now() - 1000 * Number(el.dataset.elapsed || 0);
+      el.textContent = Math.floor((Date.now() - started[key]) / 1000) + ' s';
+    });
+  }, 1000);
 }
 """

@@ -176,10 +176,10 @@ def cmd_ui(args) -> int:
     assistant = Assistant(settings)
     results_root = settings.data_dir / "evals"
 
-    def run_eval(out_dir, progress):  # the UI follows the runner's tqdm bar (track_tqdm)
+    def run_eval(current, out_dir, *, generate, limit, on_question):  # the dev set, as the UI asks
         from evals.questions import default_questions_path, load_questions
-        return evals.runner.run_eval(assistant, load_questions(default_questions_path()), out_dir,
-                                     generate=False, progress=True)
+        return evals.runner.run_eval(current, load_questions(default_questions_path()), out_dir,
+                                     generate=generate, limit=limit, progress=False, on_question=on_question)
 
     def load_run(run_dir):
         run_dir = Path(run_dir)
@@ -189,7 +189,8 @@ def cmd_ui(args) -> int:
                 "plots": sorted(str(p) for p in run_dir.glob("*.png"))}
 
     app = ui.build_app(assistant, read_paths=ingest.read_paths, supported_suffixes=ingest.SUPPORTED_SUFFIXES,
-                       run_eval=run_eval, load_run=load_run, results_root=results_root)
+                       run_eval=run_eval, load_run=load_run, results_root=results_root,
+                       committed_results=Path(evals.runner.__file__).parent / "results")
     ui.launch(app, host=args.host, port=args.port, auth=settings.ui_auth, share=args.share,
               concurrency=args.concurrency, allow_no_auth=args.insecure_no_auth)
     return EXIT_OK

@@ -24,6 +24,10 @@ def _answer(sources: list[Hit], sentences: list[SentenceSupport], citations: lis
                   abstained=False, retrieved=sources, sentences=sentences, sources=sources)
 
 
+def _panel(turns: list[tuple[str, Answer | None]]) -> str:
+    return sources_panel([(q, answer_sources_html(a, i) if a else None) for i, (q, a) in enumerate(turns)])
+
+
 def _two_source_answer() -> Answer:
     hits = [Hit(_paper(), 0.9, 1, evidence=["We study grokking in small transformers."]),
             Hit(_paper("p2", "Other paper", "Alpha beta gamma delta epsilon. Zeta eta theta iota kappa."), 0.5, 2)]
@@ -45,7 +49,7 @@ def test_markers_become_anchors_to_the_source_cards_of_their_turn():
 def test_answer_links_each_marker_to_an_existing_card():
     answer = _two_source_answer()
     chat = render.answer_html(answer, turn=0)
-    panel = sources_panel([("q", answer)])
+    panel = _panel([("q", answer)])
     targets = set(re.findall(r'href="#(src-0-\d+)"', chat))
     assert targets == {"src-0-1", "src-0-2"}
     for target in targets:
@@ -57,7 +61,7 @@ def test_paper_text_is_escaped_in_cards_results_and_abstentions():
     hit = Hit(paper, 0.7, 1, evidence=["Our method improves compression by 12%."])
     abstained = Answer(question="q", text="", citations=[], abstained=True, retrieved=[hit],
                        abstain_reason="closest <b>match</b> weak")
-    outputs = [sources_panel([("<i>q</i>", _answer([hit], [], []))]), search_results_html([hit]),
+    outputs = [_panel([("<i>q</i>", _answer([hit], [], []))]), search_results_html([hit]),
                render.answer_html(abstained, 0), answer_sources_html(abstained, 0)]
     for html in outputs:
         assert "<script" not in html and "<img" not in html and "<b>match" not in html and "<i>q" not in html
@@ -75,7 +79,7 @@ def test_user_and_streamed_text_are_escaped():
 
 def test_supporting_sentences_are_highlighted_in_the_abstract():
     answer = _two_source_answer()
-    panel = sources_panel([("q", answer)])
+    panel = _panel([("q", answer)])
     assert ('<mark class="ra-support">Four learning phases are observed: comprehension, grokking, '
             'memorization and confusion.</mark>') in panel
     # the retrieval match of a sentence that backs nothing is highlighted differently
@@ -90,7 +94,7 @@ def test_highlight_matches_despite_spacing_and_escapes_the_rest():
 def test_badges_follow_the_best_support_of_the_citing_sentences():
     answer = _two_source_answer()
     assert source_labels(answer) == {1: "supported", 2: "weak"}
-    panel = sources_panel([("q", answer)])
+    panel = _panel([("q", answer)])
     assert "ra-badge-supported" in panel and "ra-badge-weak" in panel
     extra = Hit(_paper("p3", "Seen, never cited"), 0.4, 3)
     answer.sources.append(extra)
@@ -105,19 +109,22 @@ def test_uncited_and_weak_sentences_are_visibly_marked():
 
 
 def test_abstention_says_not_in_papers_with_reason_and_closest_titles():
-    hits = [Hit(_paper(f"p{i}", f"Close paper {i}"), 0.3, i) for i in range(1, 5)]
+    hits = [Hit(_paper(f"p{i}", f"Close paper {i}"), 0.3, i, evidence=["We study grokking in small transformers."])
+            for i in range(1, 5)]
     answer = Answer(question="paella?", text="", citations=[], abstained=True, retrieved=hits,
-                    abstain_reason="closest match: similarity 0.21")
+                    abstain_reason="closest match: similarity 0.21, keyword score 1.4")
     html = render.answer_html(answer, 0)
-    assert "Not in the indexed papers" in html and "similarity 0.21" in html
+    assert "Not in the indexed papers" in html and "match the question only weakly" in html
+    assert "0.21" not in html and "keyword score" not in html
     assert [t for t in re.findall(r"<li>(.*?)</li>", html)] == ["Close paper 1", "Close paper 2", "Close paper 3"]
     assert "ra-cite" not in html
-    assert "do not answer the question" in answer_sources_html(answer, 0)
+    cards = answer_sources_html(answer, 0)
+    assert "do not answer the question" in cards and "<mark" not in cards  # a weak match is no match
 
 
 def test_sources_panel_keeps_earlier_turns_folded_under_their_question():
     first, second = _two_source_answer(), _two_source_answer()
-    panel = sources_panel([("first question", first), ("failed one", None), ("second question", second)])
+    panel = _panel([("first question", first), ("failed one", None), ("second question", second)])
     assert panel.index("second question") < panel.index("first question")
     assert re.search(r'<details class="ra-turn" data-turn="0"><summary>.*first question', panel)
     assert 'id="src-2-1"' in panel and 'id="src-0-1"' in panel
