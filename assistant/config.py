@@ -34,15 +34,22 @@ class ModelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    embedder: str = Field("all-MiniLM-L6-v2", description="registry name, local directory or HF id")
-    llm: str = Field("qwen2.5-coder-1.5b-instruct", description="registry name, .gguf file, directory or HF id")
-    backend: Literal["auto", "llamacpp", "transformers", "openai"] = "auto"
-    endpoint_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://host:8000/v1")
-    endpoint_model: str | None = None
-    endpoint_key: str | None = None
-    n_threads: int = Field(0, description="llama.cpp threads; 0 = number of cores")
-    n_ctx: int = 4096
-    embed_batch_size: int = 32
+    embedder: str = Field("all-MiniLM-L6-v2", description="embedding model: registry name (see `models list`), "
+                          "local directory or Hugging Face id; the collection is named after it")
+    llm: str = Field("qwen2.5-coder-1.5b-instruct", description="LLM: registry name, .gguf file, local directory "
+                     "or Hugging Face id")
+    backend: Literal["auto", "llamacpp", "transformers", "openai"] = Field(
+        "auto", description="how the LLM runs; auto: the endpoint if endpoint_url is set, else transformers on a "
+        "CUDA GPU, else llama.cpp on CPU")
+    endpoint_url: str | None = Field(None, description="OpenAI-compatible base URL for the LLM, e.g. "
+                                     "http://host:8000/v1 (vLLM, llama.cpp server, Ollama); unset = a local model")
+    endpoint_model: str | None = Field(None, description="model name sent to the LLM endpoint; unset = the first "
+                                       "model it lists")
+    endpoint_key: str | None = Field(None, description="bearer token for the LLM endpoint")
+    n_threads: int = Field(0, ge=0, description="llama.cpp CPU threads; 0 = one per core")
+    n_ctx: int = Field(4096, ge=512, description="llama.cpp context window in tokens (prompt + answer)")
+    embed_batch_size: int = Field(32, ge=1, description="texts per embedder forward pass while indexing; lower "
+                                  "it if indexing runs out of memory")
     embed_endpoint_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings server (TEI, vLLM, "
                                            "Infinity, llama.cpp) used instead of the local embedder")
     embed_endpoint_model: str | None = Field(None, description="model name sent to the embeddings server; the "
@@ -53,7 +60,8 @@ class ModelSettings(BaseModel):
         description="vector kinds pooled from one encoder pass over each abstract (late chunking) instead of "
                     "encoded one text at a time; the whole-abstract vector always comes from that pass. "
                     "Only for plain mean-pooling embedders (MiniLM); others encode every text")
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where local models run; auto: a CUDA "
+                                                   "GPU when torch sees one, else CPU")
 
 
 # weights settable per intent: any non-negative number, or a blend share in [0, 1]
@@ -66,33 +74,41 @@ class RetrievalSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    k: int = 10
-    window_sentences: int = 3
-    window_stride: int = 2
-    dense_candidates: int = 100
-    lexical_candidates: int = 100
-    dense_weight: float = 1.0
+    k: int = Field(10, ge=1, description="papers a search returns (and `ask` retrieves, at least 10, before "
+                   "choosing its sources)")
+    window_sentences: int = Field(3, ge=1, description="sentences per window chunk; changing it builds a new "
+                                  "collection")
+    window_stride: int = Field(2, ge=1, description="sentences between the starts of two windows (1 to "
+                               "window_sentences); changing it builds a new collection")
+    dense_candidates: int = Field(100, ge=1, description="chunks the vector search returns before papers are "
+                                  "scored")
+    lexical_candidates: int = Field(100, ge=1, description="chunks the BM25 search returns before papers are "
+                                    "scored")
+    dense_weight: float = Field(1.0, ge=0, description="weight of the embedding similarity in the fused score")
     # tuned together on dev, dev_paraphrase, the robustness set and SciFact (benchmarks/fusion_grid.py)
-    lexical_weight: float = 0.5
-    # a paper's dense score = (1 - s) * ((1 - w) * best chunk + w * whole-abstract chunk) + s * best sentence
-    whole_abstract_weight: float = Field(0.75, ge=0, le=1)
-    sentence_weight: float = Field(0.4, ge=0, le=1)
-    # a paper's BM25 score = (1 - w) * best window + w * whole abstract
-    lexical_whole_weight: float = Field(0.75, ge=0, le=1)
-    # pseudo-relevance feedback: search again with the query vector moved towards the top
-    # `feedback_docs` papers' abstracts (Rocchio); 0 = off
-    feedback_weight: float = Field(0.0, ge=0)
-    feedback_docs: int = Field(3, ge=1)
-    # per-intent changes to the weights above (assistant/intent.py): a half-remembered description
-    # of a paper is about the whole of it, so one well-matching sentence should not decide a lookup;
-    # a topic question wants every paper on the subject, which the first hits describe best
+    lexical_weight: float = Field(0.5, ge=0, description="weight of the BM25 keyword score in the fused score")
+    whole_abstract_weight: float = Field(0.75, ge=0, le=1, description="w in a paper's dense score, (1 - s) * "
+                                         "((1 - w) * best window + w * whole abstract) + s * best sentence")
+    sentence_weight: float = Field(0.4, ge=0, le=1, description="s in that dense score: how much the single "
+                                   "best-matching sentence counts")
+    lexical_whole_weight: float = Field(0.75, ge=0, le=1, description="w in a paper's BM25 score, (1 - w) * best "
+                                        "window + w * whole abstract")
+    feedback_weight: float = Field(0.0, ge=0, description="pseudo-relevance feedback: search again with the "
+                                   "query vector moved this far towards the top papers' abstracts (Rocchio); "
+                                   "0 = off")
+    feedback_docs: int = Field(3, ge=1, description="top papers whose abstracts feedback moves the query towards")
+    # a half-remembered description of a paper is about the whole of it, so one well-matching sentence should
+    # not decide a lookup; a topic question wants every paper on the subject, which the first hits describe best
     intent_weights: dict[str, dict[str, float]] = Field(default_factory=lambda: {
         "lookup": {"sentence_weight": 0.0, "whole_abstract_weight": 0.5, "lexical_weight": 0.8},
-        "topic": {"feedback_weight": 1.0}})
-    fusion: Literal["score", "rrf"] = "score"
-    rrf_k: int = 60
-    evidence_sentences: int = 2
-    history_turns: int = 2
+        "topic": {"feedback_weight": 1.0}}, description="per question intent (lookup, fact, topic, compare, "
+        "followup; assistant/intent.py), weights that replace the ones above")
+    fusion: Literal["score", "rrf"] = Field("score", description="how dense and BM25 rankings combine; score: "
+                                            "weighted normalised scores, rrf: weighted reciprocal rank fusion")
+    rrf_k: int = Field(60, ge=1, description="the k of reciprocal rank fusion, 1 / (k + rank); only with "
+                       "fusion = rrf")
+    evidence_sentences: int = Field(2, ge=0, description="best-matching sentences shown under each search hit")
+    history_turns: int = Field(2, ge=0, description="earlier chat exchanges added to a follow-up's search text")
 
     def for_intent(self, intent: str | None) -> "RetrievalSettings":
         """These settings with the intent's weights applied."""
@@ -128,15 +144,19 @@ class AnswerSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_sources: int = 3
-    evidence_sentences: int = 2
-    max_tokens: int = 220
-    temperature: float = 0.0
-    seed: int = 0
-    # abstain before generating when the top papers' dense score (with its best-sentence term) and
-    # BM25 score are both below these; calibrated on dev: 8 of 14 unanswerable, 0 of 46 answerable
-    abstain_dense: float = 0.46
-    abstain_lexical: float = 10.0
+    max_sources: int = Field(3, ge=1, description="papers the answer is written from (2 more for a topic "
+                             "question)")
+    evidence_sentences: int = Field(2, ge=1, description="sentences quoted from each source as its evidence")
+    max_tokens: int = Field(220, ge=1, description="most tokens the LLM may generate per answer")
+    temperature: float = Field(0.0, ge=0, description="LLM sampling temperature; 0 = always the likeliest token "
+                               "(repeatable answers)")
+    seed: int = Field(0, description="LLM sampling seed, for repeatable answers when temperature > 0")
+    # calibrated on dev: 8 of 14 unanswerable, 0 of 46 answerable
+    abstain_dense: float = Field(0.46, description="abstain before generating when the top papers' dense score "
+                                 "(cosine, with its best-sentence term) is below this and their BM25 score is "
+                                 "below abstain_lexical")
+    abstain_lexical: float = Field(10.0, ge=0, description="the BM25 score below which (with abstain_dense) the "
+                                   "papers are taken not to cover the question")
     support_threshold: float = Field(0.55, description="a generated sentence is shown only when a source "
                                      "supports it at least this much (MiniLM cosine + names/numbers found)")
     attribution_margin: float = Field(0.05, description="a citation moves to another source that supports "
@@ -146,8 +166,9 @@ class AnswerSettings(BaseModel):
                                         "the question is at least this")
     lookup_runner_up: float = Field(0.9, description="a lookup also lists papers scoring at least this share "
                                     "of the best one")
-    # off by default: one more LLM call (~3 s on CPU) for follow-ups; retrieval is history-aware anyway
-    rewrite_followups: bool = False
+    # off by default: retrieval is history-aware anyway
+    rewrite_followups: bool = Field(False, description="rewrite a follow-up question into a standalone one "
+                                    "with the LLM before searching (one more LLM call, ~3 s on CPU)")
 
 
 class Settings(BaseSettings):
@@ -157,13 +178,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__",
                                       extra="forbid")
 
-    data_dir: Path = Field(default_factory=_default_data_dir)
-    models_dir: Path = Field(default_factory=_default_models_dir)
-    chroma_url: str | None = Field(None, description="use a Chroma server instead of the local store")
-    ui_auth: str | None = Field(None, description="user:password required when the UI is not on loopback")
-    models: ModelSettings = Field(default_factory=ModelSettings)
-    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
-    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    data_dir: Path = Field(default_factory=_default_data_dir, description="where the index, BM25 files, "
+                           "eval runs and config.toml live")
+    models_dir: Path = Field(default_factory=_default_models_dir, description="where model files live "
+                             "(`models fetch` puts them there)")
+    chroma_url: str | None = Field(None, description="a Chroma server (http://host:8000) instead of the local "
+                                   "store in data_dir")
+    ui_auth: str | None = Field(None, description="user:password the UI asks for; required when the UI is not "
+                                "on loopback")
+    models: ModelSettings = Field(default_factory=ModelSettings, description="which models, and how they run")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="chunking and ranking")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="answering and checking")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
@@ -250,7 +275,7 @@ def _refuse_unknown(names: list[tuple[str, str]], where: str) -> None:
     shown, dotted = names[0]
     close = difflib.get_close_matches(dotted, _known_names(Settings), n=1)
     raise ConfigError(f"unknown setting '{shown}' {where}",
-                      hint=f"did you mean '{close[0]}'?" if close else "see the settings in assistant/config.py")
+                      hint=f"did you mean '{close[0]}'?" if close else "see: python -m assistant config --table")
 
 
 def _known_names(model: type[BaseModel], prefix: str = "") -> list[str]:
@@ -272,6 +297,15 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def config_path(config_file: str | Path | None = None, data_dir: str | Path | None = None) -> Path | None:
+    """The TOML file to read: `config_file`, else $ASSISTANT_CONFIG, else `<data_dir>/config.toml` if present."""
+    path = config_file or os.environ.get("ASSISTANT_CONFIG")
+    if path:
+        return Path(path).expanduser()
+    candidate = Path(data_dir or os.environ.get("ASSISTANT_DATA_DIR") or _default_data_dir()) / "config.toml"
+    return candidate if candidate.exists() else None
+
+
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Build settings: overrides (CLI flags) > ASSISTANT_* env > TOML file > defaults.
 
@@ -280,13 +314,8 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     """
     from pydantic import ValidationError
 
-    path = config_file or os.environ.get("ASSISTANT_CONFIG")
-    if path is None:
-        data_dir = overrides.get("data_dir") or os.environ.get("ASSISTANT_DATA_DIR") or _default_data_dir()
-        candidate = Path(data_dir) / "config.toml"
-        path = candidate if candidate.exists() else None
     _refuse_unknown(unknown_env(dict(os.environ)), "(environment variable)")
-    token = _toml_path.set(Path(path).expanduser() if path else None)
+    token = _toml_path.set(config_path(config_file, overrides.get("data_dir")))
     try:
         base = Settings()
         if not overrides:

@@ -164,12 +164,20 @@ def batch_vectors(batch: Work, embedder: Embedder, settings: Settings,
 
 
 def tqdm_progress(desc: str = "embedding") -> tuple[Progress, Callable[[], None]]:
-    """A tqdm bar on stderr as a Progress callback, plus a function that closes it."""
+    """A tqdm bar on stderr as a Progress callback, plus a function that closes it. The bar is drawn only
+    once there is work: an unchanged ingest, or one that fails early, shows no empty "0paper" bar."""
     from tqdm import tqdm
-    bar = tqdm(total=0, desc=desc, unit="paper", file=sys.stderr, dynamic_ncols=True)
+    bars: list[tqdm] = []
 
     def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-    return update, bar.close
+        if not bars and not total:
+            return
+        if not bars:
+            bars.append(tqdm(total=total, desc=desc, unit="paper", file=sys.stderr, dynamic_ncols=True))
+        bars[0].total, bars[0].n = total, done
+        bars[0].refresh()
+
+    def close() -> None:
+        for bar in bars:
+            bar.close()
+    return update, close

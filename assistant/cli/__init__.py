@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from assistant.cli.parser import build_parser
+from assistant.cli.parser import parse
 from assistant.errors import AssistantError
 from assistant.offline import apply_offline_env
 
@@ -14,8 +14,10 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser, args = parse(argv)
+    except SystemExit as stop:  # --help, or a usage error already printed as one line
+        return int(stop.code or 0)
     if not args.command:
         parser.print_help()
         return EXIT_OK

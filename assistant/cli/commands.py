@@ -7,19 +7,25 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from assistant.errors import AssistantError, ConfigError, NothingToDoError, StoreError
+from assistant.errors import AssistantError, ConfigError, NothingToDoError, StoreError, UsageError
+from assistant.ports import require_free_port
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
 
 
 def settings_from(args):
     from assistant.config import load_settings
+    return load_settings(args.config, **flag_overrides(args))
+
+
+def flag_overrides(args) -> dict:
+    """The settings the global flags set, as load_settings overrides."""
     models = {k: v for k, v in (("embedder", args.embedder), ("llm", args.llm),
                                 ("backend", args.backend)) if v}
     overrides = {k: v for k, v in (("data_dir", args.data_dir), ("models_dir", args.models_dir)) if v}
     if models:
         overrides["models"] = models
-    return load_settings(args.config, **overrides)
+    return overrides
 
 
 def assistant_from(args):
@@ -39,6 +45,7 @@ def emit(obj) -> None:
 
 # -- ingest / stats ------------------------------------------------------------------------------
 def cmd_ingest(args) -> int:
+    require_paths(args.paths)
     import ingest
     from assistant.indexing import tqdm_progress
     settings = settings_from(args)
@@ -64,6 +71,16 @@ def cmd_ingest(args) -> int:
               f"{len(report.skipped)} skipped); {report.chunks_written} chunks written in "
               f"{report.seconds:.1f} s; {report.papers_total} papers in '{report.collection}'")
     return EXIT_PARTIAL if report.partial else EXIT_OK
+
+
+def require_paths(paths: list[str]) -> None:
+    """Every path must exist: a typo stops the whole command before anything is read, loaded or written."""
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        others = len(paths) - len(missing)
+        raise UsageError(f"no such file or folder: {', '.join(missing)}",
+                         hint="nothing was ingested, not even from the paths that exist; fix the path and rerun"
+                         if others else None)
 
 
 def nothing_ingested(paths: list[str], parsed) -> str:
@@ -169,6 +186,7 @@ def cmd_ui(args) -> int:
     settings = settings_from(args)
     from ui.access import check_access  # before gradio or any model is loaded
     check_access(args.host, settings.ui_auth, share=args.share, allow_no_auth=args.insecure_no_auth)
+    require_free_port(args.host, args.port)
     import evals.runner
     import ingest
     import ui
@@ -191,8 +209,12 @@ def cmd_ui(args) -> int:
     app = ui.build_app(assistant, read_paths=ingest.read_paths, supported_suffixes=ingest.SUPPORTED_SUFFIXES,
                        run_eval=run_eval, load_run=load_run, results_root=results_root,
                        committed_results=Path(evals.runner.__file__).parent / "results")
-    ui.launch(app, host=args.host, port=args.port, auth=settings.ui_auth, share=args.share,
-              concurrency=args.concurrency, allow_no_auth=args.insecure_no_auth)
+    try:
+        ui.launch(app, host=args.host, port=args.port, auth=settings.ui_auth, share=args.share,
+                  concurrency=args.concurrency, allow_no_auth=args.insecure_no_auth)
+    except OSError:
+        require_free_port(args.host, args.port)  # taken since the check: say so in one line
+        raise
     return EXIT_OK
 
 
@@ -222,6 +244,18 @@ def cmd_eval(args) -> int:
     overall = metrics.get("overall", {})
     shown = ", ".join(f"{k} {v:.3f}" for k, v in overall.items() if isinstance(v, (int, float)))
     print(f"{shown}\nwrote {args.out}/records.jsonl, metrics.json, report.md")
+    return EXIT_OK
+
+
+# -- config ------------------------------------------------------------------------------------------
+def cmd_config(args) -> int:
+    from assistant.settings_doc import describe_settings, settings_table, value_sources
+    if args.table:
+        print(settings_table())
+        return EXIT_OK
+    settings = settings_from(args)
+    path, sources = value_sources(args.config, flag_overrides(args))
+    print(describe_settings(settings, path, sources))
     return EXIT_OK
 
 
@@ -260,7 +294,8 @@ def cmd_models(args) -> int:
     return EXIT_OK
 
 
-HANDLERS = {"ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "cite": cmd_cite,
+HANDLERS = {"ingest": cmd_ingest, "stats": cmd_stats, "config": cmd_config,
+            "search": cmd_search, "cite": cmd_cite,
             "ask": cmd_ask, "ui": cmd_ui, "eval": cmd_eval, "models": cmd_models}
 
 
