@@ -13,7 +13,7 @@ from assistant.pipeline import Assistant
 
 pytestmark = pytest.mark.slow
 N = 5
-HEAVY = ("torch", "sentence_transformers", "transformers", "llama_index", "chromadb", "bm25s")
+HEAVY = ("torch", "sentence_transformers", "transformers", "llama_cpp", "llama_index", "chromadb", "bm25s")
 # runs a CLI command in a fresh process, then prints which heavy packages it imported
 PROBE = """import json, sys
 from assistant.cli import main
@@ -55,7 +55,7 @@ def test_stats_loads_no_model(indexed, models_dir):
     out, probe = run_cli(models_dir, "--data-dir", str(assistant.settings.data_dir), "stats", "--json")
     stats = json.loads(out[-1])
     assert stats["papers"] == N and stats["collection"] == assistant.store.name
-    assert not {"torch", "sentence_transformers", "transformers"} & set(probe["loaded"])
+    assert not {"torch", "sentence_transformers", "transformers", "llama_cpp"} & set(probe["loaded"])
 
 
 def test_a_write_to_the_store_sends_the_next_ingest_to_the_store(indexed, models_dir):

@@ -5,8 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_settings
+from assistant.cli import main
+from assistant.config import Settings, load_settings
 from assistant.errors import ConfigError
+from assistant.settings_doc import TABLE_END, TABLE_START, leaf_fields, settings_table, with_settings_table
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -191,3 +195,77 @@ def test_variables_that_are_not_settings_are_allowed(monkeypatch, tmp_path):
 def test_an_unknown_override_is_an_error():
     with pytest.raises(ConfigError, match=r"unknown setting 'retrieval\.kk'"):
         load_settings(retrieval={"kk": 3})
+
+
+# -- every setting explained, and where its value came from (issue #16) -----------------------------------
+def test_every_setting_has_a_description():
+    groups = [(name, field) for name, field in Settings.model_fields.items()]
+    undocumented = [name for name, field in [*groups, *leaf_fields()] if not (field.description or "").strip()]
+    assert not undocumented, f"settings without Field(description=...): {undocumented}"
+
+
+def test_the_readme_settings_table_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert TABLE_START in readme and TABLE_END in readme
+    assert with_settings_table(readme) == readme, (
+        "README.md's settings table is stale; regenerate it with: python -c 'import pathlib, "
+        "assistant.settings_doc as d; p = pathlib.Path(\"README.md\"); p.write_text(d.with_settings_table(p.read_text()))'")
+
+
+def test_the_table_shows_ranges_choices_and_defaults():
+    rows = {row.split(" | ")[0].strip("| `"): row for row in settings_table().splitlines()[2:]}
+    assert len(rows) == len(list(leaf_fields()))
+    assert rows["retrieval.k"].startswith("| `retrieval.k` | `ASSISTANT_RETRIEVAL__K` | `10` | papers a search returns")
+    assert "(at least 1)" in rows["retrieval.k"]
+    assert "(0 to 1)" in rows["retrieval.sentence_weight"]
+    assert "(one of: auto, llamacpp, transformers, openai)" in rows["models.backend"]
+    assert "| unset |" in rows["chroma_url"]
+    assert "~/.local/share/research-assistant" in rows["data_dir"]  # never the generating machine's home
+
+
+def config_lines(capsys) -> dict[str, tuple[str, str]]:
+    """`config` output as {setting: (value, source)}."""
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("settings file: ")
+    found = {}
+    for line in lines[1:]:
+        name, rest = line.split(maxsplit=1)
+        value, source = rest.rsplit(" (", 1)
+        found[name] = (value.strip(), source.rstrip(")"))
+    return found
+
+
+def test_config_shows_each_value_and_where_it_came_from(tmp_path, monkeypatch, capsys):
+    toml = write_toml(tmp_path / "lab.toml", "[retrieval]\nk = 7\nlexical_weight = 0.9\n[models]\nllm = 'from-file'\n")
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__K", "4")
+    monkeypatch.setenv("ASSISTANT_MODELS__ENDPOINT_KEY", "s3cret")
+    assert main(["--config", str(toml), "--llm", "smollm2-135m-instruct", "config"]) == 0
+    shown = config_lines(capsys)
+    assert shown["retrieval.k"] == ("4", "env ASSISTANT_RETRIEVAL__K")
+    assert shown["retrieval.lexical_weight"] == ("0.9", "file")
+    assert shown["models.llm"] == ("smollm2-135m-instruct", "flag")
+    assert shown["retrieval.window_sentences"] == ("3", "default")
+    assert shown["models.endpoint_key"] == ("***", "env ASSISTANT_MODELS__ENDPOINT_KEY")  # a secret is never printed
+    assert shown["data_dir"] == (str(tmp_path / "data"), "env ASSISTANT_DATA_DIR")
+    assert set(shown) == {name for name, _ in leaf_fields()}
+
+
+def test_config_finds_the_data_dir_config_file(tmp_path, capsys):
+    write_toml(tmp_path / "data" / "config.toml", "[retrieval]\nfusion = 'rrf'\n")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"settings file: {tmp_path / 'data' / 'config.toml'}"
+    assert "retrieval.fusion" in out and "rrf" in out
+
+
+def test_config_with_a_misspelled_key_is_one_error_line(tmp_path, capsys):
+    toml = write_toml(tmp_path / "config.toml", "[retrieval]\nlexcial_weight = 0.9\n")
+    assert main(["--config", str(toml), "config"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"Error: unknown setting 'retrieval.lexcial_weight' in {toml} — did you mean "
+                   "'retrieval.lexical_weight'?"]
+
+
+def test_config_table_prints_the_readme_table(capsys):
+    assert main(["config", "--table"]) == 0
+    assert capsys.readouterr().out.strip() == settings_table()

@@ -3,6 +3,7 @@ other; inside assistant/ only the CLI (the composition root) reaches out to them
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,22 @@ def test_importing_the_cli_loads_no_heavy_library():
     assert out.returncode == 0, out.stderr
     loaded = json.loads(out.stdout)
     assert loaded == [], f"`import assistant.cli` pulled in {loaded}"
+
+
+MODEL_LIBRARIES = ("torch", "transformers", "sentence_transformers", "llama_cpp", "gradio")
+# runs a CLI command in a fresh process, then prints its exit code and the model libraries it imported
+PROBE = ("import json, sys; from assistant.cli import main; code = main(sys.argv[1:]); "
+         f"print(json.dumps([code, sorted(m for m in {MODEL_LIBRARIES!r} if m in sys.modules)]))")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["search", "--help"], ["models", "list"], ["config"], ["stats"],
+                                  ["serch", "x"], ["search", "x", "-k", "0"]])
+def test_commands_that_need_no_model_load_none(tmp_path, args):
+    """Each costs well under a second of startup instead of 10-16 s; stats reads the store (Chroma) alone."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env["ASSISTANT_DATA_DIR"] = str(tmp_path / "data")
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=120)
+    code, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert code in (0, 2), out.stderr
+    assert loaded == [], f"`{' '.join(args)}` imported {loaded}"
