@@ -62,10 +62,20 @@ class ModelSettings(BaseModel):
                     "Only for plain mean-pooling embedders (MiniLM); others encode every text")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where local models run; auto: a CUDA "
                                                    "GPU when torch sees one, else CPU")
+    quality_embedder: str | None = Field(
+        "embeddinggemma-300m", description="a stronger, slower embedder whose whole-abstract vectors join the "
+        "ranking once they cover every paper (built after the main index, in the background); empty = off, "
+        "and nothing changes when its model files are not present")
+    quality_build: Literal["background", "manual"] = Field(
+        "background", description="after an ingest, build the quality index in a background process "
+        "(background) or only when you run `python -m assistant quality build` (manual)")
+    quality_batch_size: int = Field(8, ge=1, description="abstracts per forward pass of the quality embedder")
+    quality_max_tokens: int = Field(384, ge=32, description="tokens of title + abstract the quality embedder "
+                                    "reads (attention cost grows with length; most abstracts fit)")
 
 
 # weights settable per intent: any non-negative number, or a blend share in [0, 1]
-_OPEN_WEIGHTS = {"dense_weight", "lexical_weight", "feedback_weight"}
+_OPEN_WEIGHTS = {"dense_weight", "lexical_weight", "feedback_weight", "quality_weight"}
 _BLEND_WEIGHTS = {"whole_abstract_weight", "sentence_weight", "lexical_whole_weight"}
 
 
@@ -85,6 +95,8 @@ class RetrievalSettings(BaseModel):
     lexical_candidates: int = Field(100, ge=1, description="chunks the BM25 search returns before papers are "
                                     "scored")
     dense_weight: float = Field(1.0, ge=0, description="weight of the embedding similarity in the fused score")
+    quality_weight: float = Field(1.0, ge=0, description="weight of the quality index's similarity in the "
+                                  "fused ranking, once that index is complete (0 = never use it)")
     # tuned together on dev, dev_paraphrase, the robustness set and SciFact (benchmarks/fusion_grid.py)
     lexical_weight: float = Field(0.5, ge=0, description="weight of the BM25 keyword score in the fused score")
     whole_abstract_weight: float = Field(0.75, ge=0, le=1, description="w in a paper's dense score, (1 - s) * "

@@ -52,6 +52,18 @@ class Embedder:
                 on_batch(len(batch))
         return np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
 
+    def embed_titled(self, docs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        """Encode (title, text) pairs: with a document prompt that has a title slot (EmbeddingGemma's
+        "title: none | text: "), the real title goes there, as the model card asks; otherwise the
+        title is the text's first sentence."""
+        slot = "title: none | text: "
+        if self.document_prompt and slot in self.document_prompt:
+            head = self.document_prompt.replace(slot, "")
+            texts = [f"{head}title: {title or 'none'} | text: {text}" for title, text in docs]
+            return self._encode(texts, None, batch_size)
+        return self._encode([f"{title}. {text}" if title else text for title, text in docs],
+                            self.document_prompt, batch_size)
+
     @property
     def supports_late_chunking(self) -> bool:
         """True for a plain mean-pooling encoder ([CLS] text [SEP] -> mean -> normalise), whose

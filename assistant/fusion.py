@@ -88,16 +88,23 @@ def normalized(scores: Mapping[str, float]) -> dict[str, float]:
 
 
 def weighted_score_fusion(dense: Mapping[str, float], lexical: Mapping[str, float],
-                          dense_weight: float, lexical_weight: float) -> dict[str, float]:
+                          dense_weight: float, lexical_weight: float,
+                          *more: tuple[Mapping[str, float], float]) -> dict[str, float]:
     """Convex mix of min-max normalised scores; a paper missing from one list gets 0 there.
+    `more` adds (scores, weight) lists, e.g. the quality index's similarities.
 
     Unlike RRF this keeps score gaps: a dense hit far ahead of the rest stays ahead even when
     keyword matching disagrees, which is what paraphrased lookups need.
+
+    >>> fused = weighted_score_fusion({"a": 0.9, "b": 0.5}, {"b": 9.0, "a": 1.0}, 1.0, 0.5, ({"a": 0.3, "b": 0.7}, 1.0))
+    >>> ranking(fused), round(fused["b"], 3)
+    (['b', 'a'], 0.6)
     """
-    nd, nl = normalized(dense), normalized(lexical)
-    total = dense_weight + lexical_weight
-    return {pid: (dense_weight * nd.get(pid, 0.0) + lexical_weight * nl.get(pid, 0.0)) / total
-            for pid in set(nd) | set(nl)}
+    lists = [(normalized(dense), dense_weight), (normalized(lexical), lexical_weight),
+             *((normalized(scores), weight) for scores, weight in more)]
+    total = sum(weight for _, weight in lists)
+    ids = set().union(*(scores for scores, _ in lists))
+    return {pid: sum(weight * scores.get(pid, 0.0) for scores, weight in lists) / total for pid in ids}
 
 
 def dense_paper_scores(matches: Iterable[tuple[str, str, float]], best_sentence: Mapping[str, float],
@@ -114,12 +121,16 @@ def lexical_paper_scores(chunks: Iterable[tuple[str, str, float]], r: "Retrieval
 
 
 def fuse(dense: dict[str, float], lexical: dict[str, float], mode: str,
-         r: "RetrievalSettings") -> dict[str, float]:
-    """The ranking scores of a search mode: dense | lexical | hybrid (RRF or score fusion, per `r`)."""
-    if mode == "dense":
-        return dense
+         r: "RetrievalSettings", quality: dict[str, float] | None = None) -> dict[str, float]:
+    """The ranking scores of a search mode: dense | lexical | hybrid (RRF or score fusion, per `r`).
+    `quality` (the quality index's similarities, when it is complete) joins the dense side."""
+    more = [(quality, r.quality_weight)] if quality and r.quality_weight > 0 else []
     if mode == "lexical":
         return lexical
+    if mode == "dense":
+        return weighted_score_fusion(dense, {}, r.dense_weight, 0.0, *more) if more else dense
     if r.fusion == "rrf":
-        return weighted_rrf([ranking(dense), ranking(lexical)], [r.dense_weight, r.lexical_weight], r.rrf_k)
-    return weighted_score_fusion(dense, lexical, r.dense_weight, r.lexical_weight)
+        rankings = [ranking(dense), ranking(lexical), *(ranking(q) for q, _ in more)]
+        weights = [r.dense_weight, r.lexical_weight, *(w for _, w in more)]
+        return weighted_rrf(rankings, weights, r.rrf_k)
+    return weighted_score_fusion(dense, lexical, r.dense_weight, r.lexical_weight, *more)

@@ -32,6 +32,7 @@ class Assistant:
         self._embedder = None
         self._store = None
         self._retriever = None
+        self._quality = None
         self._llm = None
 
     # -- lazily built parts ---------------------------------------------------------------------
@@ -58,8 +59,18 @@ class Assistant:
         with self._lock:
             if self._retriever is None:
                 from assistant.retrieval import Retriever
-                self._retriever = Retriever(self.settings, self.embedder, self.store)
+                self._retriever = Retriever(self.settings, self.embedder, self.store, self.quality)
             return self._retriever
+
+    @property
+    def quality(self):
+        """The quality index beside the store (assistant/quality.py); opening it loads no model."""
+        with self._lock:
+            if self._quality is None:
+                from assistant.quality import QualityIndex
+                self._quality = QualityIndex(self.settings, self.store)
+            return self._quality
+
 
     # -- retrieval --------------------------------------------------------------------------------
     def search(self, query: str, *, k: int | None = None, history: History = None,
@@ -227,7 +238,21 @@ class Assistant:
                 "collection": store.name, "embedder": store.embedder_name,
                 "embedder_path": embedder_path(self.settings), "store": store.location,
                 "store_bytes": store.size_bytes(), "data_dir": str(self.settings.data_dir),
-                "indexing": store.indexing_progress()}
+                "indexing": store.indexing_progress(), "quality": self.quality_state().as_dict()}
+
+    def quality_state(self):
+        """How far the quality index is (assistant/quality.py); no model is loaded."""
+        return self.quality.state()
+
+    def build_quality(self, progress=None) -> int:
+        """Encode every paper the quality index lacks (resumable); the number encoded."""
+        from assistant.embedding import load_embedder
+        from assistant.quality import quality_settings
+        index = self.quality
+        if not index.todo():
+            return 0
+        return index.build(load_embedder(quality_settings(self.settings)), progress)
+
 
     def describe(self) -> dict[str, Any]:
         """What a result was produced with: for eval records and the UI's settings panel."""

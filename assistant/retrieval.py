@@ -18,11 +18,14 @@ from assistant.types import Hit, Paper
 class Retriever:
     """One per process: holds the embedder, the store and the lexical index."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: PaperStore):
+    def __init__(self, settings: Settings, embedder: Embedder, store: PaperStore, quality=None):
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self._lexical: LexicalIndex | None = None
+        self._quality = quality
+        self._quality_embedder = None
+        self._pool = None
 
     # -- lexical index upkeep ------------------------------------------------------------------
     @property
@@ -57,16 +60,22 @@ class Retriever:
         papers = self.store.papers()
         if not papers or not query.strip():
             return []
+        # the quality embedder encodes the query on another thread while the main search runs
+        quality_vec = self._quality_query(query) if mode != "lexical" and r.quality_weight > 0 else None
         qvec = self.embedder.embed_queries([query])[0]
         matches = self.store.dense_query(qvec, r.dense_candidates, filters) if mode != "lexical" else []
         dense = self._dense_scores(matches, qvec, r)
         lexical = self._lexical_scores(query, filters, papers, r) if mode != "dense" else {}
-        fused = fuse(dense, lexical, mode, r)
+        quality = None
+        if quality_vec is not None:
+            accepts = None if filters is None or filters.is_empty() else (lambda pid: filters.accepts(papers[pid]))
+            quality = self.quality.scores(quality_vec.result(), r.dense_candidates, accepts)
+        fused = fuse(dense, lexical, mode, r, quality)
         if r.feedback_weight and mode != "lexical" and fused:
             # the second pass decides the ranking only
             feedback = self._feedback_query(qvec, ranking(fused)[:r.feedback_docs], r.feedback_weight)
             second = self.store.dense_query(feedback, r.dense_candidates, filters)
-            fused = fuse(self._dense_scores(second, feedback, r), lexical, mode, r)
+            fused = fuse(self._dense_scores(second, feedback, r), lexical, mode, r, quality)
         top = ranking(fused)[:k]
         # hits report the question's own similarity (first pass), under the intent's weights or the
         # default ones, whichever is higher: abstention asks whether anything is close at all
@@ -78,6 +87,27 @@ class Retriever:
         return [Hit(paper=papers[pid], score=fused[pid], rank=i, evidence=evidence.get(pid, []),
                     dense_score=similarity.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
+
+    @property
+    def quality(self):
+        """The quality index beside the store (assistant/quality.py)."""
+        if self._quality is None:
+            from assistant.quality import QualityIndex
+            self._quality = QualityIndex(self.settings, self.store)
+        return self._quality
+
+    def _quality_query(self, query: str):
+        """A future of the quality embedder's query vector, or None while that index is incomplete."""
+        if not self.quality.ready():
+            return None
+        if self._quality_embedder is None:
+            from concurrent.futures import ThreadPoolExecutor
+            from assistant.embedding import load_embedder
+            from assistant.quality import quality_settings
+            self._quality_embedder = load_embedder(quality_settings(self.settings))
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-query")
+        embedder = self._quality_embedder
+        return self._pool.submit(lambda: embedder.embed_queries([query])[0])
 
     def _dense_scores(self, matches: list[DenseMatch], qvec: np.ndarray,
                       r: RetrievalSettings) -> dict[str, float]:

@@ -386,6 +386,14 @@ class PaperStore:
                 self._known_vectors.update(zip(sentences, vecs))
         return self._known_vectors
 
+    def side_collection(self, name: str, metadata: dict[str, Any]):
+        """Another collection in this store's client (the quality index keeps its vectors there)."""
+        try:
+            return self._client.get_or_create_collection(name, metadata={**metadata, "hnsw:space": "cosine"},
+                                                         embedding_function=None)
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {name} at {self.location}: {exc}") from exc
+
     def size_bytes(self) -> int | None:
         if self.settings.chroma_url:
             return None

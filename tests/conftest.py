@@ -7,6 +7,8 @@ import pytest
 
 # before anything reads settings: tests share small machines, and llama.cpp defaults to every core
 os.environ.setdefault("ASSISTANT_MODELS__N_THREADS", "1")
+# no background quality-index builds (EmbeddingGemma, minutes of CPU) started by the tests' ingests
+os.environ.setdefault("ASSISTANT_MODELS__QUALITY_BUILD", "manual")
 
 
 @pytest.fixture(scope="session")

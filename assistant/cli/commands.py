@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from assistant.cli.quality_commands import after_ingest, cmd_quality, describe
 from assistant.errors import AssistantError, ConfigError, NothingToDoError, StoreError, UsageError
 from assistant.ports import require_free_port
 
@@ -70,6 +71,7 @@ def cmd_ingest(args) -> int:
               f"({report.records_read} records read, {report.duplicates_merged} duplicates merged, "
               f"{len(report.skipped)} skipped); {report.chunks_written} chunks written in "
               f"{report.seconds:.1f} s; {report.papers_total} papers in '{report.collection}'")
+    after_ingest(args, assistant)
     return EXIT_PARTIAL if report.partial else EXIT_OK
 
 
@@ -119,6 +121,7 @@ def cmd_stats(args) -> int:
     stats["indexing"] = "complete" if not run else (
         f"{run['state']}: of {run['papers_todo']} papers, {run['papers_searchable']} searchable, "
         f"{run['papers_complete']} complete" + (" - rerun ingest to finish" if run["state"] == "interrupted" else ""))
+    stats["quality"] = describe(stats["quality"])
     for key, value in stats.items():
         print(f"{key:>14}: {value}")
     return EXIT_OK
@@ -296,7 +299,7 @@ def cmd_models(args) -> int:
 
 HANDLERS = {"ingest": cmd_ingest, "stats": cmd_stats, "config": cmd_config,
             "search": cmd_search, "cite": cmd_cite,
-            "ask": cmd_ask, "ui": cmd_ui, "eval": cmd_eval, "models": cmd_models}
+            "ask": cmd_ask, "ui": cmd_ui, "eval": cmd_eval, "models": cmd_models, "quality": cmd_quality}
 
 
 def run(args) -> int:

@@ -1,0 +1,92 @@
+"""`quality build|status` and the background build an ingest starts: the quality index
+(assistant/quality.py) that joins the ranking once it covers every paper."""
+
+from __future__ import annotations
+
+import sys
+
+from assistant.errors import ModelMissingError
+
+EXIT_OK = 0
+
+
+def describe(state: dict) -> str:
+    """One line for humans.
+
+    >>> describe({"embedder": "g", "papers": 10, "covered": 4, "state": "building"})
+    'g: building, 4/10 papers (search uses it once complete)'
+    >>> describe({"embedder": "g", "papers": 10, "covered": 10, "state": "complete"})
+    'g: complete, 10/10 papers (in use)'
+    """
+    name, state_name = state["embedder"], state["state"]
+    if state_name == "off":
+        return "off (models.quality_embedder is empty)"
+    if state_name == "missing-model":
+        return f"{name}: model not present (python -m assistant models fetch {name})"
+    done = f"{state['covered']}/{state['papers']} papers"
+    if state_name == "complete":
+        return f"{name}: complete, {done} (in use)"
+    hint = {"building": "search uses it once complete",
+            "incomplete": "run `python -m assistant quality build`, or the next ingest starts it"}[state_name]
+    return f"{name}: {state_name}, {done} ({hint})"
+
+
+def global_args(args) -> list[str]:
+    """The global flags that select this data dir and these models, for a child process."""
+    out = []
+    for flag, value in (("--config", args.config), ("--data-dir", args.data_dir),
+                        ("--models-dir", args.models_dir), ("--embedder", args.embedder)):
+        if value:
+            out += [flag, str(value)]
+    return out
+
+
+def after_ingest(args, assistant) -> None:
+    """Start the background quality build when it is on, its model is here, and papers lack it."""
+    settings = assistant.settings
+    if getattr(args, "no_quality", False) or settings.models.quality_build != "background":
+        return
+    state = assistant.quality_state()
+    if state.state in ("off", "missing-model", "complete"):
+        return
+    from assistant.quality import start_background_build
+    pid = start_background_build(assistant.quality, global_args(args))
+    if pid is not None and not getattr(args, "json", False):
+        print(f"quality index ({state.embedder}): building in the background (pid {pid}); "
+              f"`python -m assistant stats` shows progress", file=sys.stderr)
+
+
+def cmd_quality(args) -> int:
+    from assistant.cli.commands import assistant_from, emit
+    assistant = assistant_from(args)
+    if args.quality_command == "status":
+        state = assistant.quality_state().as_dict()
+        emit(state) if args.json else print(describe(state))
+        return EXIT_OK
+    state = assistant.quality_state()
+    if state.state == "off":
+        print(describe(state.as_dict()))
+        return EXIT_OK
+    if state.state == "missing-model":
+        raise ModelMissingError(f"the quality embedder '{state.embedder}' is not present",
+                                hint=f"run: python -m assistant models fetch {state.embedder}")
+    from assistant.quality import release_lock, take_lock
+    index = assistant.quality
+    if not take_lock(index.lock_file):
+        print(f"a quality build is already running for {args.data_dir or 'this data dir'}; "
+              "`python -m assistant quality status` shows progress")
+        return EXIT_OK
+    try:
+        if args.quiet:
+            done = assistant.build_quality()
+        else:
+            from assistant.indexing import tqdm_progress
+            progress, close = tqdm_progress(f"quality ({state.embedder})")
+            try:
+                done = assistant.build_quality(progress)
+            finally:
+                close()
+    finally:
+        release_lock(index.lock_file)
+    print(f"{done} papers encoded; {describe(assistant.quality_state().as_dict())}")
+    return EXIT_OK

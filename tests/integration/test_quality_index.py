@@ -1,0 +1,88 @@
+"""The quality index on a real small store: built after the main index, resumable, used only once it
+covers every paper, and served from throughout. The packaged MiniLM stands in for EmbeddingGemma
+as the quality embedder (same code path; CI has no Gemma weights)."""
+
+from __future__ import annotations
+
+import pytest
+
+import ingest
+from assistant.pipeline import Assistant
+
+QUALITY = {"quality_embedder": "all-MiniLM-L6-v2", "quality_build": "manual"}
+
+
+class Stop(Exception):
+    pass
+
+
+@pytest.fixture
+def fresh(embedder_present, tmp_path, make_settings, corpus_dir):
+    def make(**retrieval) -> Assistant:
+        settings = make_settings(tmp_path / "data", models=QUALITY, retrieval=retrieval)
+        assistant = Assistant(settings)
+        assistant.ingest(ingest.read_paths([corpus_dir / "papers_a.jsonl"]))
+        return assistant
+    return make
+
+
+def ranked(assistant: Assistant, query: str) -> list[tuple[str, float]]:
+    return [(h.paper.paper_id, round(h.score, 6)) for h in assistant.search(query, k=5)]
+
+
+def test_interrupted_build_resumes_and_is_used_only_when_complete(fresh):
+    assistant = fresh()
+    query = "a network that learns without back-propagation"
+    before = ranked(assistant, query)
+    assert assistant.quality_state().state == "incomplete"
+
+    def interrupt(done: int, total: int) -> None:
+        if done >= 4:
+            raise Stop  # as if the background process were killed after its first batches
+
+    with pytest.raises(Stop):
+        assistant.quality.build(assistant.embedder, interrupt, batch_papers=4)
+    state = assistant.quality_state()
+    assert (state.state, state.covered, state.papers) == ("incomplete", 4, 15)
+    assert not assistant.quality.ready()
+    assert ranked(assistant, query) == before  # served throughout, unchanged while incomplete
+
+    assert assistant.build_quality() == 11  # only what is missing
+    state = assistant.quality_state()
+    assert (state.state, state.covered) == ("complete", 15)
+    assert assistant.quality.ready()
+    after = ranked(assistant, query)
+    assert after != before and after[0][0] == before[0][0]  # joins the scores; the clear winner stays
+    assert assistant.build_quality() == 0
+
+
+def test_new_papers_switch_it_off_until_they_are_covered(fresh, corpus_dir):
+    assistant = fresh()
+    assistant.build_quality()
+    assert assistant.quality.ready()
+    assistant.ingest(ingest.read_paths([corpus_dir]))  # 5 more papers
+    state = assistant.quality_state()
+    assert (state.state, state.covered, state.papers) == ("incomplete", 15, 20)
+    assert not assistant.quality.ready()
+    assert assistant.build_quality() == 5
+    assert assistant.quality.ready()
+
+
+def test_quality_weight_zero_never_uses_it(fresh):
+    assistant = fresh(quality_weight=0.0)
+    assistant.build_quality()
+    assert not assistant.quality.ready()
+
+
+def test_scores_respect_filters(fresh):
+    assistant = fresh()
+    assistant.build_quality()
+    from assistant.store import Filters
+    hits = assistant.search("learning", k=20, filters=Filters(date_from="2021"))
+    assert hits and all((h.paper.date or "") >= "2021" for h in hits)
+
+
+def test_without_the_model_it_says_so(embedder_present, tmp_path, make_settings, corpus_dir):
+    settings = make_settings(tmp_path / "data", models={"quality_embedder": str(tmp_path / "absent-model")})
+    state = Assistant(settings).quality_state()
+    assert state.state == "missing-model" and not state.ready
