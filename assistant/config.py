@@ -198,6 +198,8 @@ class Settings(BaseSettings):
                                    "store in data_dir")
     ui_auth: str | None = Field(None, description="user:password the UI asks for; required when the UI is not "
                                 "on loopback")
+    api_token: str | None = Field(None, description="bearer token the HTTP API (`serve`) requires; needed when it "
+                                                    "is not on loopback")
     models: ModelSettings = Field(default_factory=ModelSettings, description="which models, and how they run")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="chunking and ranking")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="answering and checking")

@@ -261,4 +261,4 @@ class Assistant:
                 "backend": describe_backend(self.settings),
                 "retrieval": self.settings.retrieval.model_dump(),
                 "answer": self.settings.answer.model_dump(),
-                "settings": self.settings.model_dump(mode="json", exclude={"ui_auth"})}
+                "settings": self.settings.model_dump(mode="json", exclude={"ui_auth", "api_token"})}

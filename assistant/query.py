@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.errors import NothingToDoError
 from assistant.types import Message
 
 _ASSISTANT_CHARS = 400  # enough for the paper names an answer mentions, not its whole text
@@ -67,3 +68,9 @@ def referenced_item(question: str, reply: str) -> str | None:
         if len(items) >= 2:
             return items[index] if -len(items) <= index < len(items) else None
     return None
+
+
+def require_query(text: str, what: str = "query") -> None:
+    """An empty or blank query is a usage error (CLI exit 2, HTTP 400), not an empty result."""
+    if not text or not text.strip():
+        raise NothingToDoError(f"the {what} is empty", hint=f"give a {what}, e.g. \"grokking phases\"")

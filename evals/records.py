@@ -13,7 +13,7 @@ from assistant.errors import InputError
 from assistant.protocol import Answerer
 
 RECORDS_FILE = "records.jsonl"
-_SECRET_KEYS = {"endpoint_key", "ui_auth", "api_key", "password", "token"}
+_SECRET_KEYS = {"endpoint_key", "ui_auth", "api_token", "api_key", "password", "token"}
 
 
 def records_path(out_dir: str | Path) -> Path:

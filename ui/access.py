@@ -1,13 +1,15 @@
-"""Who may reach the UI: the login setting parsed, and no open UI beyond loopback unless asked for.
+"""Who may reach the UI: the login setting parsed, and (by the rule in assistant.access, which `serve`
+shares) no open UI beyond loopback unless asked for.
 
 Kept apart from `ui.app` so that the CLI can refuse before gradio (4 s) or any model is loaded.
 """
 
 from __future__ import annotations
 
-import ipaddress
-
+from assistant.access import is_loopback, require_guard
 from assistant.errors import ConfigError
+
+__all__ = ["check_access", "is_loopback", "parse_auth"]
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:
@@ -24,15 +26,6 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_access(host: str, auth: str | None, *, share: bool = False, allow_no_auth: bool = False) -> None:
     """Raise ConfigError when the UI would be reachable beyond this machine without a login.
 
@@ -40,8 +33,5 @@ def check_access(host: str, auth: str | None, *, share: bool = False, allow_no_a
     >>> check_access("0.0.0.0", None, allow_no_auth=True)
     """
     parse_auth(auth)  # a malformed login is an error wherever the UI listens
-    if (is_loopback(host) and not share) or auth or allow_no_auth:
-        return
-    where = "through a public share link" if share else f"on {host}"
-    raise ConfigError(f"refusing to serve the UI {where} without a login: anyone who can reach it could use it",
-                      hint="set ASSISTANT_UI_AUTH=user:password, or pass --insecure-no-auth to serve it open anyway")
+    require_guard(host, guarded=bool(auth), allow_open=allow_no_auth, public=share, what="the UI", guard="a login",
+                  hint="set ASSISTANT_UI_AUTH=user:password, or pass --insecure-no-auth to serve it open anyway")

@@ -7,9 +7,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from assistant import wire
 from assistant.cli.quality_commands import after_ingest, cmd_quality, describe
+from assistant.cli.serve_commands import cmd_mcp, cmd_serve
 from assistant.errors import AssistantError, ConfigError, NothingToDoError, StoreError, UsageError
 from assistant.ports import require_free_port
+from assistant.query import require_query
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
 
@@ -104,12 +107,6 @@ def _skip_kind(reason: str) -> str:
     return reason.split(" (", 1)[0][:60]
 
 
-def require_query(text: str, what: str = "query") -> None:
-    """An empty or blank query is a usage error (exit 2), not an empty result."""
-    if not text or not text.strip():
-        raise NothingToDoError(f"the {what} is empty", hint=f"give a {what}, e.g. \"grokking phases\"")
-
-
 def cmd_stats(args) -> int:
     stats = assistant_from(args).stats()
     if args.json:
@@ -137,7 +134,7 @@ def cmd_search(args) -> int:
     assistant = assistant_from(args)
     hits = assistant.search(args.query, k=args.k, filters=filters_from(args), mode=args.mode)
     if args.json:
-        emit([h.brief() | {"rank": h.rank, "date": h.paper.date, "evidence": h.evidence} for h in hits])
+        emit([wire.search_hit(h) for h in hits])
         return EXIT_OK
     if not hits:
         print("No matching papers.")
@@ -157,8 +154,7 @@ def cmd_cite(args) -> int:
         print(format_references([h.paper for h in hits], args.format))
         return EXIT_OK
     if args.format == "json":
-        emit([h.brief() | {"rank": h.rank, "evidence": h.evidence,
-                           "reference": format_reference(h.paper, "text")} for h in hits])
+        emit([wire.cite_hit(h) for h in hits])
         return EXIT_OK
     for h in hits:
         print(f"{h.rank}. {format_reference(h.paper, 'text')}  [{h.score:.3f}]")
@@ -180,7 +176,7 @@ def cmd_ask(args) -> int:
         if event.kind == "answer":
             answer = event.answer
     if args.json:
-        emit(answer.to_dict())
+        emit(wire.answer_record(answer))
     return EXIT_OK
 
 
@@ -300,7 +296,8 @@ def cmd_models(args) -> int:
 
 HANDLERS = {"ingest": cmd_ingest, "stats": cmd_stats, "config": cmd_config,
             "search": cmd_search, "cite": cmd_cite,
-            "ask": cmd_ask, "ui": cmd_ui, "eval": cmd_eval, "models": cmd_models, "quality": cmd_quality}
+            "ask": cmd_ask, "ui": cmd_ui, "eval": cmd_eval, "models": cmd_models, "quality": cmd_quality,
+            "serve": cmd_serve, "mcp": cmd_mcp}
 
 
 def run(args) -> int:

@@ -16,6 +16,7 @@ EPILOG = """examples:
   python -m assistant cite "the paper that trains each layer to denoise on its own" --format bibtex
   python -m assistant ask "What learning phases does grokking go through?"
   python -m assistant ui                      # chat UI on http://127.0.0.1:7860
+  python -m assistant serve                   # HTTP API on http://127.0.0.1:8000 (docs at /docs)
   python -m assistant eval --out runs/dev --no-generate
   python -m assistant eval compare runs/a runs/b
   python -m assistant config                  # every setting, its value and where it came from
@@ -173,6 +174,30 @@ ASSISTANT_UI_AUTH=ann:secret python -m assistant ui --host 0.0.0.0""",
                    help="answers generated at once; more wait in a queue (default 2)")
     p.add_argument("--insecure-no-auth", action="store_true",
                    help="serve beyond loopback without ASSISTANT_UI_AUTH (anyone who reaches it can use it)")
+
+    p = sub.add_parser("serve", help="start the HTTP API (OpenAI-compatible chat included)", examples="""
+python -m assistant serve                                # http://127.0.0.1:8000, docs at /docs
+python -m assistant serve --port 8080 --concurrency 4
+ASSISTANT_API_TOKEN=s3cret python -m assistant serve --host 0.0.0.0""",
+                       description="Serve /search, /cite, /papers/{id}, /ask (server-sent events) and an "
+                                   "OpenAI-compatible /v1/chat/completions whose replies keep their citations. "
+                                   "Beyond loopback it needs a token (ASSISTANT_API_TOKEN) unless "
+                                   "--insecure-no-auth says otherwise.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every interface)")
+    p.add_argument("--port", type=port_number, default=8000, help="TCP port to listen on (default 8000)")
+    p.add_argument("--token", help="bearer token clients must send (default ASSISTANT_API_TOKEN, which stays "
+                                   "out of the process list)")
+    p.add_argument("--concurrency", type=at_least(1), default=2, metavar="N",
+                   help="answers generated at once; more wait their turn (default 2)")
+    p.add_argument("--insecure-no-auth", action="store_true",
+                   help="serve beyond loopback without a token (anyone who reaches it can use it)")
+
+    sub.add_parser("mcp", help="run the MCP server on stdio (search, cite and ask tools)", examples="""
+python -m assistant mcp                                  # an MCP client starts this as its server
+python -m assistant --data-dir /srv/papers mcp""",
+                   description="Serve the search, cite and ask tools over the Model Context Protocol on "
+                               "stdin/stdout, for agent clients (needs the 'mcp' extra).")
 
     p = sub.add_parser("eval", help="run the eval harness, or compare two runs", examples="""
 python -m assistant eval --out runs/dev --no-generate      # retrieval metrics only (fast)

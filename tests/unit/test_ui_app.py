@@ -35,7 +35,7 @@ class FakeAssistant:
         self.settings = load_settings(data_dir="/nonexistent/data", models_dir="/nonexistent/models")
         self.reply, self.fail, self.calls, self.papers = reply, fail, [], list(PAPERS)
 
-    def search(self, query, *, k=None, history=None, filters=None):
+    def search(self, query, *, k=None, history=None, filters=None, mode="hybrid"):  # word overlap, whatever the mode
         if not self.papers:
             raise IndexEmptyError("the index 'x' holds no papers yet", hint="run: python -m assistant ingest")
         words = set(word_tokens(query))
