@@ -41,7 +41,7 @@ if [ "$(cat $STAMP 2>/dev/null)" != "$WANT" ]; then
   echo "Installing dependencies into .venv (CPU torch $TORCH_VERSION)..."
   $VPY -m pip install -q --upgrade pip
   # torch pinned in the same command, so nothing can pull a multi-GB CUDA build
-  $VPY -m pip install -q --find-links "$WHEEL_DIR" -e ".[llamacpp,ui,gpu,dev]" \
+  $VPY -m pip install -q --find-links "$WHEEL_DIR" -e ".[llamacpp,ui,serve,mcp,gpu,dev]" \
       "torch==$TORCH_VERSION" "llama-cpp-python==$LLAMA_VERSION"
   echo "$WANT" > $STAMP
 fi
