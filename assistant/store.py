@@ -27,6 +27,7 @@ from assistant import manifest
 from assistant.config import Settings
 from assistant.dates import check_date_range
 from assistant.errors import StoreError
+from assistant.sentence_cache import SentenceCache
 from assistant.text import split_sentences
 from assistant.types import Chunk, Paper
 
@@ -149,8 +150,7 @@ class PaperStore:
         self._incomplete: set[str] = set()  # searchable, finer vectors not written yet
         self._fingerprint: str | None = None  # both taken once per papers() load: every search asks
         self._count: int | None = None
-        self._sentence_cache: dict[str, tuple[list[str], np.ndarray]] = {}
-        self._known_vectors: dict[str, np.ndarray] | None = None  # text -> vector over the cache
+        self._sentence_cache = SentenceCache()
 
     # -- opening ---------------------------------------------------------------------------
     @property
@@ -247,9 +247,7 @@ class PaperStore:
             self._chunks.delete(where=where)
             self._sentences.delete(where=where)
         self._papers = None
-        for pid in paper_ids:
-            self._sentence_cache.pop(pid, None)
-        self._known_vectors = None
+        self._sentence_cache.drop(paper_ids)
 
     def write(self, papers: list[Paper], chunks: list[Chunk], chunk_vectors: np.ndarray,
               sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray, complete: bool = True) -> None:
@@ -349,8 +347,9 @@ class PaperStore:
         return MetadataFilters(filters=conds, condition=FilterCondition.AND) if conds else None
 
     def sentences_of(self, paper_ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
-        """Each paper's abstract sentences and their vectors (cached per process)."""
-        missing = [pid for pid in paper_ids if pid not in self._sentence_cache]
+        """Each paper's abstract sentences and their vectors (the recently used ones cached)."""
+        found = {pid: self._sentence_cache.get(pid) for pid in paper_ids}
+        missing = [pid for pid, entry in found.items() if entry is None]
         if missing:
             got = self._sentences.get(where={"paper_id": {"$in": missing}},
                                       include=["documents", "metadatas", "embeddings"])
@@ -362,11 +361,10 @@ class PaperStore:
                     continue
                 items.sort(key=lambda r: r[0])
                 vecs = np.asarray([r[2] for r in items], dtype=np.float32).reshape(len(items), self.dim)
-                self._sentence_cache[pid] = ([r[1] for r in items], vecs)
-                if self._known_vectors is not None:
-                    self._known_vectors.update(zip(self._sentence_cache[pid][0], vecs))
+                found[pid] = ([r[1] for r in items], vecs)
+                self._sentence_cache.put(pid, *found[pid])
         empty = ([], np.zeros((0, self.dim), dtype=np.float32))
-        return {pid: self._sentence_cache.get(pid, empty) for pid in paper_ids}
+        return {pid: found[pid] or empty for pid in paper_ids}
 
     def abstract_vectors(self, paper_ids: list[str]) -> np.ndarray:
         """The whole-abstract vectors of these papers (rows in no particular order)."""
@@ -377,14 +375,8 @@ class PaperStore:
         return np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, self.dim)
 
     def known_sentence_vectors(self) -> dict[str, np.ndarray]:
-        """Sentence text -> stored vector, for every paper whose sentences were loaded.
-
-        Kept up to date as papers are loaded, rebuilt only after a delete."""
-        if self._known_vectors is None:
-            self._known_vectors = {}
-            for sentences, vecs in self._sentence_cache.values():
-                self._known_vectors.update(zip(sentences, vecs))
-        return self._known_vectors
+        """Sentence text -> stored vector, for the papers whose sentences are cached (a snapshot)."""
+        return self._sentence_cache.known_vectors()
 
     def side_collection(self, name: str, metadata: dict[str, Any]):
         """Another collection in this store's client (the quality index keeps its vectors there)."""
