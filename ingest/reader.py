@@ -21,8 +21,10 @@ from ingest.drafts import Draft, draft_from_record
 from ingest.ids import assign_ids
 from ingest.raw import FileParse, RawRecord
 from ingest.records import unreadable
+from ingest.ris import parse_ris
 from ingest.sanitize import display_path, file_text, oversize_reason, plain_record
 from ingest.tabular import parse_csv, parse_json, parse_json_lines
+from ingest.zotero import parse_zotero
 
 Parser = Callable[[str, str], FileParse]
 _PARSERS: dict[str, Parser] = {
@@ -33,8 +35,11 @@ _PARSERS: dict[str, Parser] = {
     ".csv": parse_csv,
     ".tsv": partial(parse_csv, delimiter="\t"),
     ".bib": parse_bibtex,
+    ".ris": parse_ris,
 }
-SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_PARSERS)
+# binary files, read from their path: (path, display name, collection) -> FileParse
+_DATABASES = {".sqlite": parse_zotero}
+SUPPORTED_SUFFIXES: tuple[str, ...] = (*_PARSERS, *_DATABASES)
 
 
 def default_corpus_dir() -> Path:
@@ -42,10 +47,11 @@ def default_corpus_dir() -> Path:
     return Path(assistant.__file__).parent / "data" / "corpus"
 
 
-def read_paths(paths: list[str | Path] | None = None) -> ParseResult:
+def read_paths(paths: list[str | Path] | None = None, *, collection: str | None = None) -> ParseResult:
     """Read files and directories (recursively, hidden files left out) into unique, named papers.
 
-    None or an empty list reads the bundled sample corpus.
+    None or an empty list reads the bundled sample corpus. `collection` limits a zotero.sqlite to
+    that collection and its subcollections.
     """
     if isinstance(paths, (str, Path)):
         raise InputError("read_paths takes a list of paths", hint=f"call read_paths([{str(paths)!r}])")
@@ -53,7 +59,7 @@ def read_paths(paths: list[str | Path] | None = None) -> ParseResult:
     drafts: list[Draft] = []
     records_read = 0
     for file in files:
-        parsed = read_file(file)
+        parsed = read_file(file, collection)
         records_read += parsed.records_read
         skipped += parsed.skipped
         for record in parsed.records:
@@ -89,7 +95,7 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
             continue
         found = _files_under(path) if path.is_dir() else [path]
         for file in found:
-            if file.suffix.lower() not in _PARSERS:
+            if file.suffix.lower() not in SUPPORTED_SUFFIXES:
                 reason = f"unsupported file type {file.suffix or '(no extension)'}"
                 skipped.append(Skipped(display_path(file), None, reason))
             else:
@@ -106,13 +112,15 @@ def _files_under(directory: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
 
 
-def read_file(path: Path) -> FileParse:
+def read_file(path: Path, collection: str | None = None) -> FileParse:
     """One file through the parser its suffix names; unreadable or empty files become one Skipped."""
     source = display_path(path)
-    text = _decode(path)
-    if isinstance(text, Skipped):
-        return FileParse(skipped=[text])
     try:
+        if database := _DATABASES.get(path.suffix.lower()):
+            return database(path, source, collection)
+        text = _decode(path)
+        if isinstance(text, Skipped):
+            return FileParse(skipped=[text])
         return _PARSERS[path.suffix.lower()](text, source)
     except Exception as error:  # noqa: BLE001 - input no parser foresaw: lose this file only, not the run
         return FileParse(skipped=[Skipped(source, None, f"could not be parsed ({type(error).__name__}: "

@@ -4,13 +4,15 @@ Column names are matched case-insensitively, with the aliases real exports use
 (`summary` for the abstract, `update_date` in arXiv snapshots). Identifiers are recognised by
 their shape, not their key: an arXiv snapshot's `id` ("0704.0001", "hep-th/9901001") becomes
 the arXiv id, SciFact's `id` ("scifact:4983") stays the record's own id. That is also how an
-arXiv snapshot row needs no case of its own, whatever the file is called.
+arXiv snapshot row needs no case of its own, whatever the file is called; a CSL-JSON item
+(Zotero's export) is recognised by its schema and mapped by `csl_json.csl_row` first.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ingest.csl_json import csl_row, is_csl_item
 from ingest.fields import (iso_date, normalize_arxiv_id, normalize_doi, parse_authors,
                            parse_categories, parse_count, scalar_text)
 from ingest.raw import RawRecord
@@ -26,7 +28,7 @@ def record_from_row(row: dict[str, Any], source: str, line: int | None) -> RawRe
     this record is lost, with the error as its reason.
     """
     try:
-        return _record(row, source, line)
+        return _record(csl_row(row) if is_csl_item(row) else row, source, line)
     except Exception as error:  # noqa: BLE001 - a last line of defence; the fuzz tests assert it never fires
         return unreadable(error)
 

@@ -53,7 +53,7 @@ def cmd_ingest(args) -> int:
     import ingest
     from assistant.indexing import tqdm_progress
     settings = settings_from(args)
-    parsed = ingest.read_paths([Path(p) for p in args.paths] or None)
+    parsed = ingest.read_paths([Path(p) for p in args.paths] or None, collection=args.collection)
     if not parsed.papers:  # before any model is loaded or anything is written
         raise NothingToDoError(nothing_ingested(args.paths, parsed),
                                hint="nothing was written; check the path and the records, then rerun")
@@ -148,10 +148,13 @@ def cmd_search(args) -> int:
 
 def cmd_cite(args) -> int:
     require_query(args.query, "description")
-    from assistant.references import format_reference, format_references
+    from assistant.references import FILE_SUFFIXES, format_reference, format_references, missing_notes
     hits = assistant_from(args).cite(args.query, k=args.k, filters=filters_from(args))
-    if args.format in ("bibtex", "ris"):
-        print(format_references([h.paper for h in hits], args.format))
+    if args.format in FILE_SUFFIXES:  # the paper you were looking for, not the runners-up
+        papers = [h.paper for h in (hits if args.all else hits[:1])]
+        for note in missing_notes(papers):
+            print(f"warning: {note}", file=sys.stderr)
+        print(format_references(papers, args.format))
         return EXIT_OK
     if args.format == "json":
         emit([wire.cite_hit(h) for h in hits])

@@ -139,6 +139,8 @@ python -m assistant ingest ~/papers/ --rebuild      # drop the index and build i
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (folders are read recursively)")
     p.add_argument("--rebuild", action="store_true", help="drop the collection and index everything from scratch")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--collection", metavar="NAME",
+                   help="from a zotero.sqlite, only this collection and its subcollections")
 
     p.add_argument("--no-quality", action="store_true",
                    help="do not start the background build of the quality index after this ingest")
@@ -297,8 +299,10 @@ python -m assistant cite "grokking as a phase transition" -k 1 --format ris""",
                        help="hybrid: embeddings and BM25 keywords fused (default); dense: embedding similarity "
                             "only; lexical: BM25 keyword match only")
     else:
-        p.add_argument("--format", choices=["text", "bibtex", "ris", "json"], default="text",
-                       help="how to print the reference (default text)")
+        p.add_argument("--format", choices=["text", "bibtex", "ris", "csljson", "json"], default="text",
+                       help="text and json list the matches with scores; bibtex, ris and csljson "
+                            "export the top match (every match with --all)")
+        p.add_argument("--all", action="store_true", help="export every match, not only the top one")
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:

@@ -65,19 +65,23 @@ def test_search_text_output(capsys, small_index):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["bibtex", "ris", "json", "text"])
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csljson", "json", "text"])
 def test_cite_formats(capsys, small_index, fmt):
-    code, out, _ = _main(capsys, small_index.settings.data_dir, "cite",
-                         "the paper that trains each layer to denoise on its own", "--format", fmt, "-k", "2")
+    code, out, err = _main(capsys, small_index.settings.data_dir, "cite",
+                           "the paper that trains each layer to denoise on its own", "--format", fmt, "-k", "2")
     assert code == 0
     title = "NoProp: Training Neural Networks without Back-propagation or Forward-propagation"
-    if fmt == "bibtex":
+    if fmt == "bibtex":  # the paper asked for, not the runner-up
         assert out.lstrip().startswith("@")
-        assert out.count("\n@") + 1 == 2, "one entry per paper"
+        assert out.count("\n@") + 1 == 1, "only the top match"
         assert "NoProp" in out and "title" in out
     elif fmt == "ris":
-        assert out.count("TY  - ") == 2 and out.count("ER  -") == 2
+        assert out.count("TY  - ") == 1 and out.count("ER  -") == 1
         assert f"TI  - {title}" in out
+    elif fmt == "csljson":
+        (item,) = json.loads(out)
+        assert item["title"] == title and item["author"] and item["issued"]["date-parts"]
+        assert err == ""  # the test corpus has authors, a year and a URL: nothing missing
     elif fmt == "json":
         cited = json.loads(out)
         assert [c["rank"] for c in cited] == [1, 2]
@@ -85,6 +89,17 @@ def test_cite_formats(capsys, small_index, fmt):
         assert {"paper_id", "score", "evidence", "reference"} <= set(cited[0])
     else:
         assert out.startswith("1. ") and title in out.splitlines()[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csljson"])
+def test_cite_all_exports_every_match(capsys, small_index, fmt):
+    code, out, _ = _main(capsys, small_index.settings.data_dir, "cite",
+                         "the paper that trains each layer to denoise on its own", "--format", fmt, "-k", "2", "--all")
+    assert code == 0
+    count = {"bibtex": out.count("@misc{") + out.count("@article{"), "ris": out.count("ER  -"),
+             "csljson": len(json.loads(out) if fmt == "csljson" else [])}[fmt]
+    assert count == 2
 
 
 @pytest.mark.slow
