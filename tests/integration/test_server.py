@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -157,3 +158,30 @@ def test_openapi_lists_every_route(url):
     paths = httpx.get(f"{url}/openapi.json", timeout=30).json()["paths"]
     assert {"/search", "/cite", "/papers/{paper_id}", "/ask", "/v1/chat/completions", "/v1/models"} <= set(paths)
     assert httpx.get(f"{url}/docs", timeout=30).status_code == 200
+
+
+def test_the_readme_python_example_runs(small_index, models_dir, monkeypatch, capsys):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## Python API", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    for key, value in {"ASSISTANT_DATA_DIR": str(small_index.settings.data_dir), "ASSISTANT_MODELS_DIR": str(models_dir),
+                       "ASSISTANT_MODELS__LLM": LLM, "ASSISTANT_MODELS__N_THREADS": "1",
+                       "ASSISTANT_ANSWER__MAX_TOKENS": "32"}.items():
+        monkeypatch.setenv(key, value)
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert out.startswith("1 Towards Understanding Grokking") and "NoProp" in out
+    assert "[1] " in out  # the answer's first reference
+
+
+def test_an_empty_index_is_503_and_ends_a_started_stream_with_an_error_event(make_settings, tmp_path):
+    base, server, thread = _serve(build_app(Assistant(make_settings(tmp_path / "empty"))))
+    try:
+        searched = httpx.get(f"{base}/search", params={"q": "grokking"}, timeout=120)
+        assert searched.status_code == 503 and searched.json()["error"]["type"] == "IndexEmptyError"
+        with httpx.stream("POST", f"{base}/ask", json={"question": "grokking?"}, timeout=120) as response:
+            events = sse_events(response)
+        assert [name for name, _ in events] == ["status", "error"]
+        assert "holds no papers" in events[-1][1]["message"] and "ingest" in events[-1][1]["hint"]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
