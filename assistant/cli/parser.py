@@ -233,9 +233,16 @@ python -m assistant --data-dir /srv/papers stats""",
                        epilog="examples:\n  python -m assistant quality status\n"
                               "  python -m assistant quality build     # in the foreground, with a progress bar")
     qsub = p.add_subparsers(dest="quality_command", metavar="ACTION", required=True)
-    q = qsub.add_parser("build", help="encode the papers the quality index lacks (resumable)")
+    q = qsub.add_parser("build", help="encode the papers the quality index lacks (resumable)", examples="""
+python -m assistant quality build
+python -m assistant quality build --quiet""",
+                        description="Encode, in the foreground, the papers the quality index lacks; an interrupted "
+                                    "build continues where it stopped.")
     q.add_argument("--quiet", action="store_true", help="no progress bar (for background runs)")
-    q = qsub.add_parser("status", help="how far the quality index is")
+    q = qsub.add_parser("status", help="how far the quality index is", examples="""
+python -m assistant quality status
+python -m assistant quality status --json""",
+                        description="How many papers the quality index covers, and whether search uses it yet.")
     q.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("config", help="show every setting, its value and where it came from", examples="""
