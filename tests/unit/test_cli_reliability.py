@@ -242,3 +242,11 @@ def test_every_example_parses(capsys):
                 build_parser().parse_args(words)
             except SystemExit:
                 pytest.fail(f"example does not parse: {line.strip()} ({capsys.readouterr().err.strip()})")
+
+
+def test_the_main_help_documents_every_global_flag_and_lists_every_command():
+    parser = build_parser()
+    undocumented = [a.dest for a in parser._actions if not a.help and not isinstance(a, argparse._SubParsersAction)]
+    assert not undocumented, f"global flags without help: {undocumented}"
+    text = parser.format_help()
+    assert all(f"    {name}" in text for path, _ in list(all_parsers(parser))[1:] if len(path) == 2 for name in path[1:])
