@@ -17,12 +17,14 @@ from assistant.manifest import progress_path, read_progress
 from assistant.pipeline import Assistant
 from assistant.store import PaperStore, store_name
 
+
 pytestmark = pytest.mark.slow
+QUIET_QUALITY = {"ASSISTANT_MODELS__QUALITY_BUILD": "manual"}  # no background EmbeddingGemma builds
 N = 200  # about four batches of 64
 
 
 def cli_env(models_dir) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | QUIET_QUALITY
     return env | {"ASSISTANT_MODELS_DIR": str(models_dir), "ASSISTANT_MODELS__N_THREADS": "1"}
 
 

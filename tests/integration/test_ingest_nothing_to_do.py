@@ -12,17 +12,19 @@ import ingest
 from assistant.pipeline import Assistant
 
 pytestmark = pytest.mark.slow
+QUIET_QUALITY = {"ASSISTANT_MODELS__QUALITY_BUILD": "manual"}  # no background EmbeddingGemma builds
 N = 5
 HEAVY = ("torch", "sentence_transformers", "transformers", "llama_cpp", "llama_index", "chromadb", "bm25s")
 # runs a CLI command in a fresh process, then prints which heavy packages it imported
 PROBE = """import json, sys
 from assistant.cli import main
+
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "loaded": sorted(m for m in %r if m in sys.modules)}))""" % (HEAVY,)
 
 
 def run_cli(models_dir, *args: str) -> tuple[list[str], dict]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | QUIET_QUALITY
     env |= {"ASSISTANT_MODELS_DIR": str(models_dir), "ASSISTANT_MODELS__N_THREADS": "1"}
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
                           timeout=300)

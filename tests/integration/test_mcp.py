@@ -12,7 +12,9 @@ import pytest
 
 from assistant.models import REGISTRY, is_present
 
+
 pytestmark = pytest.mark.slow
+QUIET_QUALITY = {"ASSISTANT_MODELS__QUALITY_BUILD": "manual"}  # no background EmbeddingGemma builds
 ROOT = Path(__file__).resolve().parents[2]
 LLM = "smollm2-135m-instruct"
 QUESTION = "What four learning phases were observed in grokking?"
@@ -33,7 +35,7 @@ def test_an_mcp_client_session_searches_cites_and_asks(small_index, models_dir, 
     from mcp import ClientSession, StdioServerParameters, stdio_client
     if not is_present(REGISTRY[LLM], models_dir):
         pytest.skip(f"{LLM} missing: run python -m assistant models fetch --test")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | QUIET_QUALITY | {
         "ASSISTANT_DATA_DIR": str(small_index.settings.data_dir), "ASSISTANT_MODELS_DIR": str(models_dir),
         "ASSISTANT_MODELS__LLM": LLM, "ASSISTANT_MODELS__N_THREADS": "1", "ASSISTANT_ANSWER__MAX_TOKENS": "32",
         "PYTHONPATH": str(ROOT)}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+
+QUIET_QUALITY = {"ASSISTANT_MODELS__QUALITY_BUILD": "manual"}  # no background EmbeddingGemma builds
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("assistant", "ingest", "evals", "ui")
 OUTER = ("ingest", "evals", "ui")
@@ -78,7 +80,7 @@ PROBE = ("import json, sys; from assistant.cli import main; code = main(sys.argv
                                   ["serch", "x"], ["search", "x", "-k", "0"]])
 def test_commands_that_need_no_model_load_none(tmp_path, args):
     """Each costs well under a second of startup instead of 10-16 s; stats reads the store (Chroma) alone."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | QUIET_QUALITY
     env["ASSISTANT_DATA_DIR"] = str(tmp_path / "data")
     out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, env=env,
                          timeout=120)
