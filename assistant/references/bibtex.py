@@ -38,8 +38,9 @@ def _entry(paper: Paper, key: str):
     if paper.year:
         fields.append(Field("year", str(paper.year)))
     if month(paper):
-        # the bare macro (month = mar) is what every BibTeX style understands
+        # the bare macro (month = mar) is what every BibTeX style understands; biblatex's date keeps the day
         fields.append(Field("month", _MONTHS[month(paper) - 1], enclosing="no-enclosing"))
+        fields.append(Field("date", paper.date))
     if paper.arxiv_id:
         fields += [Field("eprint", _verbatim(paper.arxiv_id)), Field("archivePrefix", "arXiv")]
         if paper.categories:
