@@ -196,8 +196,8 @@ def status_html(text: str, evidence: str = "", started: float | None = None) -> 
     clock = ""
     if started is not None:
         waited = max(0, int(time.time() - started))
-        clock = (f' <span class="ra-elapsed" data-key="{started:.3f}" data-elapsed="{waited}">'
-                 f"{waited} s</span>")
+        # classes, not data- attributes: the chat's HTML sanitizer keeps only the former
+        clock = f' <span class="ra-elapsed ra-key-{int(started * 1000)} ra-at-{waited}">{waited} s</span>'
     return f'{evidence}<div class="ra-status"><span class="ra-spinner"></span>{escape(text)}{clock}</div>'
 
 

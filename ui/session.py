@@ -33,6 +33,11 @@ class ChatSession:
         self._busy = False
         self._generation = 0  # bumped by new/open chat, so a running drain stops writing to it
 
+    def __deepcopy__(self, memo: dict) -> ChatSession:
+        """gradio gives each tab a deep copy of the State's initial value: here a new, empty session
+        (a lock cannot be copied, and a session is never copied while in use)."""
+        return ChatSession()
+
     def view(self, answer: dict | None = None) -> ChatUpdate:
         return update(self.turns, answer, queued=self.pending)
 
@@ -60,7 +65,6 @@ class ChatSession:
                         self._busy = False
                         return
                     question, generation = self.pending.popleft(), self._generation
-                    self.stop.clear()
                 for step in respond(assistant, question, self.turns, k, date_from, date_to,
                                     stop=self.stop, queued=self.pending):
                     if generation != self._generation:
@@ -69,13 +73,17 @@ class ChatSession:
                     yield step
                 else:
                     self.save(store)
+                self.stop.clear()  # a stop ends one question, not the ones queued after it
         except BaseException:  # also GeneratorExit when the page goes away
             with self._lock:
                 self._busy = False
             raise
 
     def request_stop(self) -> None:
-        self.stop.set()
+        """Stop the question being answered (or about to be); nothing to stop is a no-op."""
+        with self._lock:
+            if self._busy or self.pending:
+                self.stop.set()
 
     def save(self, store: ChatStore | None) -> None:
         if store is None or self.chat_id is None:
@@ -106,5 +114,6 @@ class ChatSession:
         with self._lock:
             self._generation += 1
             self.pending.clear()
-            self.stop.set()
+            if self._busy:
+                self.stop.set()
             self.chat_id, self.turns = None, []

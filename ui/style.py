@@ -81,12 +81,15 @@ JS = """
     card.scrollIntoView({behavior: 'smooth', block: 'nearest'});
     history.replaceState(null, '', '#' + id);
   }, true);
-  // the bubble is re-rendered on every update, so the start time is kept per question (data-key)
+  // the bubble is re-rendered on every update, so the start is kept per question (ra-key-*);
+  // ra-at-* is the server's count when it rendered, so the two clocks need not agree
   const started = {};
+  const token = (el, prefix) => [...el.classList].find((c) => c.startsWith(prefix))?.slice(prefix.length);
   setInterval(() => {
-    document.querySelectorAll('.ra-elapsed[data-key]').forEach((el) => {
-      const key = el.dataset.key;
-      if (!(key in started)) started[key] = Date.now() - 1000 * Number(el.dataset.elapsed || 0);
+    document.querySelectorAll('.ra-elapsed').forEach((el) => {
+      const key = token(el, 'ra-key-');
+      if (!key) return;
+      if (!(key in started)) started[key] = Date.now() - 1000 * Number(token(el, 'ra-at-') || 0);
       el.textContent = Math.floor((Date.now() - started[key]) / 1000) + ' s';
     });
   }, 1000);

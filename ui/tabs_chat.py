@@ -29,7 +29,7 @@ def history_choices(store: ChatStore | None) -> list[tuple[str, str]]:
 def build_chat_tab(demo: gr.Blocks, assistant: AssistantAPI, store: ChatStore | None,
                    default_k: int, max_sources: int) -> SettingsPanel:
     """Lay out the tab in the current Blocks."""
-    session = gr.State(ChatSession)
+    session = gr.State(ChatSession())
     open_chat = gr.BrowserState(None, storage_key=CHAT_ID_KEY)
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=220):

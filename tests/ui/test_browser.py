@@ -1,7 +1,8 @@
 """The real UI in a real browser: a small real index, MiniLM, the tiny SmolLM2 GGUF, Debian's chromium.
 
 What a user does: ask and watch the answer stream, follow a citation to its source card, get a
-"not in the papers" reply, upload papers, look up a paper and export its BibTeX, read eval results.
+"not in the papers" reply, stop an answer, ask while one runs, reload and get the chat back, upload
+papers, look up a paper and export its BibTeX, read eval results and run an answer eval.
 Also the chat endpoint through gradio_client, three users at once, and the login.
 Screenshots go to test-artifacts/.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -93,11 +93,12 @@ def _write_metrics(run: Path, recall: float) -> dict:
     return metrics
 
 
-def _fake_run_eval(out_dir: Path, progress) -> dict:
-    for i in range(4):
-        progress(i / 4, f"question {i + 1} of 4")
-        threading.Event().wait(0.3)
-    return _write_metrics(Path(out_dir), 0.8)
+def _run_eval(assistant, out_dir: Path, *, generate: bool, limit: int | None, on_question) -> dict:
+    """The real eval harness on the dev questions, as the CLI wires it (the test is a composition root)."""
+    from evals.questions import default_questions_path, load_questions
+    from evals.runner import run_eval
+    return run_eval(assistant, load_questions(default_questions_path()), out_dir, generate=generate,
+                    limit=limit, progress=False, on_question=on_question)
 
 
 def _load_run(run_dir: Path) -> dict:
@@ -109,7 +110,8 @@ def _load_run(run_dir: Path) -> dict:
 
 def _app(assistant, results_root):
     return build_app(assistant, read_paths=ingest.read_paths, supported_suffixes=ingest.SUPPORTED_SUFFIXES,
-                     run_eval=_fake_run_eval, load_run=_load_run, results_root=results_root)
+                     run_eval=_run_eval, load_run=_load_run, results_root=results_root / "mine",
+                     committed_results=results_root)
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +167,7 @@ def _ask(page, question: str) -> None:
                 seen.evidence_first = !seen.streaming;
             }
             if (streamed) seen.streaming = true;
+            if (document.querySelector('#chat .ra-elapsed')) seen.elapsed = true;
         }).observe(document.body, {childList: true, subtree: true, characterData: true});
     }""")
     page.locator("#chat-input textarea").fill(question)
@@ -176,6 +179,7 @@ def test_evidence_shows_before_the_answer_streams_and_citations_lead_to_cards(pa
     _ask(page, GROKKING_Q)
     seen = page.evaluate("window.__seen")
     assert seen["status"], "no progress line was shown before the answer"
+    assert seen.get("elapsed"), "no waiting time was shown"
     assert seen["evidence"], "the papers' matching sentences were not shown"
     assert seen["evidence_first"], "the model's text streamed before the evidence quotes"
     answer = page.locator("#chat .ra-answer").last
@@ -269,18 +273,90 @@ def test_upload_adds_papers_and_says_what_was_skipped_then_search_shows_titles_l
     _shot(page, "search-export.png")
 
 
-def test_evals_tab_shows_metrics_per_category_and_runs_an_eval(page):
+def test_evals_tab_lists_runs_shows_one_readably_and_runs_an_answer_eval_with_progress(page):
     page.get_by_role("tab", name="Evals").click()
-    table = page.locator("#evals-table")
-    page.wait_for_function("() => document.querySelector('#evals-table') && "
-                           "document.querySelector('#evals-table').innerText.includes('lookup')", timeout=60_000)
-    assert "0.750 [0.55, 0.90]" in table.inner_text()
-    page.locator("#evals-plots img").first.wait_for(timeout=30_000)
-    page.locator("#evals-start").click()
-    page.wait_for_function("() => document.querySelector('#evals-table').innerText.includes('0.800 [0.55')",
+    page.wait_for_function("() => document.querySelector('#evals-table').innerText.includes('lookup')",
                            timeout=60_000)
-    assert "ui-" in page.locator("#evals-note").inner_text()
+    assert "0.750 [0.55, 0.90]" in page.locator("#evals-table").inner_text()
+    assert "dev-run — committed with the project" in page.locator("#evals-runs").inner_text()
+    plot = page.locator("#evals-plots img").first
+    plot.wait_for()
+    natural = plot.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
+    assert natural[0] > 0 and natural[1] >= min(natural[0], 600) * 0.95, f"plot shown cropped or shrunk: {natural}"
+    page.locator("#evals-kind").get_by_text("Answer quality").click()
+    _fill_until_it_holds(page, "#evals-limit input", "2")
+    page.evaluate("""() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+            const m = document.body.innerText.match(/question \\d+\\/2/g);
+            if (m) window.__progress.push(...m);
+        }).observe(document.body, {childList: true, subtree: true, characterData: true});
+    }""")
+    page.locator("#evals-start").click()
+    page.wait_for_function("() => document.querySelector('#evals-status').innerText.includes('Finished')",
+                           timeout=WAIT_MS)
+    assert "question 1/2" in page.evaluate("window.__progress") or "question 2/2" in page.evaluate("window.__progress")
+    assert "Batches" not in page.locator("#evals-status").inner_text()
+    summary = page.locator("#evals-note").inner_text()
+    assert "ui-answers-" in summary and "2 questions (generate)" in summary and "{'backend'" not in summary
+    assert "answer_fact_recall" in page.locator("#evals-table").inner_text()
+    assert page.locator("#evals-plots img").count() >= 1
     _shot(page, "evals.png")
+
+
+def test_stop_ends_the_answer_without_showing_the_draft_as_an_answer(page):
+    page.locator("#chat-input textarea").fill(GROKKING_Q)
+    page.locator("#chat-send").click()
+    page.wait_for_function("q => [...document.querySelectorAll('#chat .ra-question')].some(e => e.innerText === q)",
+                           arg=GROKKING_Q)
+    page.locator("#chat-stop").click()
+    page.wait_for_selector("#chat .ra-stopped", timeout=WAIT_MS)
+    assert page.locator("#chat .ra-answer").count() == 0
+    assert "no answer" in page.locator("#chat .ra-stopped").inner_text()
+    _shot(page, "chat-stopped.png")
+    _ask(page, NOPROP_Q)  # the chat goes on
+    assert page.locator("#chat .ra-answer").last.inner_text().startswith("NoProp")
+
+
+def test_a_question_asked_while_one_runs_is_queued_then_answered(page):
+    _ask_without_waiting(page, GROKKING_Q)
+    page.evaluate("""() => {
+        window.__queued = false;
+        new MutationObserver(() => {
+            if (document.querySelector('#chat .ra-queued')) window.__queued = true;
+        }).observe(document.body, {childList: true, subtree: true});
+    }""")
+    _ask_without_waiting(page, NOPROP_Q)
+    assert page.locator("#chat-input textarea").input_value() == ""  # taken, not left in the box
+    page.wait_for_function(f"() => document.querySelectorAll({FINAL!r}).length === 2", timeout=WAIT_MS)
+    assert page.evaluate("window.__queued"), "the second question was never shown as queued"
+    questions = page.locator("#chat .ra-question").all_inner_texts()
+    assert questions == [GROKKING_Q, NOPROP_Q]
+    assert page.locator("#chat .ra-answer").last.inner_text().startswith("NoProp")
+
+
+def test_reload_brings_the_chat_back_and_the_history_reopens_it(page):
+    _ask(page, NOPROP_Q)
+    page.reload()
+    page.wait_for_function("q => [...document.querySelectorAll('#chat .ra-question')].some(e => e.innerText === q)",
+                           arg=NOPROP_Q, timeout=60_000)
+    assert page.locator("#chat .ra-answer").last.inner_text().startswith("NoProp")
+    assert page.locator("#sources .ra-card").count() >= 1  # the source cards come back too
+    page.locator("#new-chat").click()
+    page.wait_for_function("() => document.querySelectorAll('#chat .ra-question').length === 0")
+    page.locator("#chat-history label").filter(has_text=NOPROP_Q).first.click()
+    page.wait_for_function("q => [...document.querySelectorAll('#chat .ra-question')].some(e => e.innerText === q)",
+                           arg=NOPROP_Q)
+    page.locator("#export-chat").click()
+    page.locator("#chat-md a").first.wait_for()
+    _shot(page, "chat-history.png")
+
+
+def _ask_without_waiting(page, question: str) -> None:
+    page.locator("#chat-input textarea").fill(question)
+    page.locator("#chat-input textarea").press("Enter")
+    page.wait_for_function("q => [...document.querySelectorAll('#chat .ra-question')].some(e => e.innerText === q)",
+                           arg=question)
 
 
 def test_chat_endpoint_through_gradio_client(server):

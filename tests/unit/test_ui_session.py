@@ -54,6 +54,11 @@ def test_stop_keeps_the_draft_only_as_a_stopped_unchecked_reply(tmp_path):
     assert turn.stopped and turn.text is None and turn.answer is None
     assert "Stopped." in final.messages[-1]["content"] and "ra-answer" not in final.messages[-1]["content"]
     assert final.answer is None
+    session.ask("Which chatbot uses curriculum?")  # the stop ended that question only
+    list(session.drain(fake, ChatStore(tmp_path)))
+    assert session.turns[1].text and not session.turns[1].stopped
+    session.request_stop()  # nothing running: nothing to stop, the next question is answered
+    assert not session.stop.is_set()
 
 
 def test_a_saved_chat_comes_back_in_a_new_session_and_exports_with_references(tmp_path):
