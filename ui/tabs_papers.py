@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.protocol import AssistantAPI
 from assistant.types import IngestReport, ParseResult
 from ui.render import escape
 
@@ -17,7 +18,7 @@ ReadPaths = Callable[[list[Path]], ParseResult]
 Progress = Callable[[int, int], None]
 
 
-def add_papers(assistant, read_paths: ReadPaths, files: list[str] | None,
+def add_papers(assistant: AssistantAPI, read_paths: ReadPaths, files: list[str] | None,
                progress: Progress | None = None) -> str:
     """Parse and index the uploaded files; the summary (or a readable error) as HTML."""
     paths = [Path(f) for f in files or []]
@@ -48,7 +49,7 @@ def ingest_summary_html(report: IngestReport) -> str:
             f"record{'s' * (len(skipped) != 1)}:</p>{table}</div>")
 
 
-def build_papers_tab(assistant, read_paths: ReadPaths, supported_suffixes: tuple[str, ...],
+def build_papers_tab(assistant: AssistantAPI, read_paths: ReadPaths, supported_suffixes: tuple[str, ...],
                      on_change: Callable[[], str], stats_html: gr.HTML) -> None:
     """Lay out the tab; after an ingest the index statistics in `stats_html` are refreshed."""
     gr.Markdown(f"Upload paper lists ({', '.join(supported_suffixes)}). New and changed papers are "

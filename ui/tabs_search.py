@@ -8,6 +8,7 @@ import logging
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.protocol import AssistantAPI
 from assistant.types import Hit
 from ui.cards import search_results_html
 from ui.export import FORMATS, export_references
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 ALL = "all"
 
 
-def search_papers(assistant, query: str, k: int | float = 5) -> tuple[str, list[Hit], list[dict]]:
+def search_papers(assistant: AssistantAPI, query: str, k: int | float = 5) -> tuple[str, list[Hit], list[dict]]:
     """(results HTML, the hits, a JSON-friendly list of them); errors become a readable note."""
     query = (query or "").strip()
     if not query:
@@ -44,7 +45,7 @@ def export_selection(hits: list[Hit] | None, choice: str | None, fmt: str) -> tu
     return export_references([h.paper for h in hits], fmt)
 
 
-def build_search_tab(assistant, default_k: int = 5) -> None:
+def build_search_tab(assistant: AssistantAPI, default_k: int = 5) -> None:
     """Lay out the tab inside the current Blocks and wire its events."""
     hits_state = gr.State([])
     with gr.Row():

@@ -256,6 +256,37 @@ def test_settings_panel_shows_model_backend_and_index():
     assert "no index" in info_html(broken)
 
 
+def test_settings_say_what_each_number_means_and_how_far_indexing_is():
+    from ui.settings_panel import info_html
+    fake = FakeAssistant()
+    html = info_html(fake)
+    assert "<th>Papers retrieved</th><td>10 — the search ranks" in html
+    assert "<th>Papers read for the answer</th><td>up to 3 — " in html and "<th>Indexing</th><td>finished" in html
+    stats = fake.stats()
+    fake.stats = lambda: {**stats, "indexing": {"state": "interrupted", "papers_searchable": 120,
+                                                "papers_complete": 80, "papers_todo": 500},
+                          "quality_index": {"papers": 40, "of": 500}}
+    html = info_html(fake)
+    assert "interrupted (run the ingest again to finish): 120 of 500 papers searchable, 80 complete" in html
+    assert "<th>Quality index</th><td>papers 40, of 500</td>" in html  # statistics it does not know yet
+
+
+def test_switching_the_llm_needs_a_present_model_and_says_what_happened(tmp_path):
+    from ui.current import CurrentAssistant
+    from ui.settings_panel import llm_choices, switch_model
+    fake = FakeAssistant()
+    current = CurrentAssistant(fake)
+    assert llm_choices(fake.settings) == ["qwen2.5-coder-1.5b-instruct"]  # no model file is present here
+    message = switch_model(current, "smollm2-135m-instruct", "llamacpp")
+    assert message.startswith("Not switched: the model file for smollm2-135m-instruct is missing")
+    assert current.get() is fake
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF")
+    message = switch_model(current, str(gguf), "llamacpp")
+    assert "Answers now come from" in message and current.get() is not fake
+    assert current.settings.models.llm == str(gguf) and current.settings.data_dir == fake.settings.data_dir
+
+
 def test_the_fake_implements_what_the_ui_uses_of_the_assistant():
     from assistant.protocol import AssistantAPI
     assert isinstance(FakeAssistant(), AssistantAPI)

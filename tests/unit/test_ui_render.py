@@ -147,3 +147,13 @@ def test_search_results_show_rank_score_and_matching_sentence():
     assert "1.</span>" in html and "score 0.912" in html
     assert 'Matching sentence: <mark class="ra-match">Four learning phases' in html
     assert "No paper matched" in search_results_html([])
+
+
+def test_the_waiting_time_shows_and_queued_and_stopped_replies_say_so():
+    import time
+    status = render.status_html("Reading 3 papers…", started=time.time() - 4)
+    assert re.search(r'Reading 3 papers… <span class="ra-elapsed ra-key-\d+ ra-at-4">4 s</span>', status)
+    assert "Queued" in render.queued_html()
+    stopped = render.stopped_html("Four phases <b>", "")
+    assert "Stopped." in stopped and "no answer" in stopped and "Four phases &lt;b&gt;" in stopped
+    assert "<details" in stopped  # the unchecked draft is folded away, never shown as the answer
