@@ -72,8 +72,9 @@ def main() -> None:
 
 def server_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    # the quality index off: its background build and its model joining mid-run would blur the memory trace
     return env | {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_MODELS__LLM": LLM,
-                  "ASSISTANT_ANSWER__MAX_TOKENS": str(MAX_TOKENS), "ASSISTANT_MODELS__N_THREADS": "1",
+                  "ASSISTANT_MODELS__QUALITY_EMBEDDER": "", "ASSISTANT_ANSWER__MAX_TOKENS": str(MAX_TOKENS), "ASSISTANT_MODELS__N_THREADS": "1",
                   "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED": "False",
                   "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
 
