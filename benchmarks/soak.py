@@ -5,7 +5,7 @@ real MiniLM, Chroma and BM25 over a small index), then 16 gradio_client sessions
 the same time, each a few turns of one conversation before "New chat". Every reply is checked for
 cross-talk: the answer must be to this session's question, and the session's chat must hold only
 its own turns. The server's RSS is sampled throughout. Loops are bounded and nothing leaves
-loopback. (An HTTP API server does not exist yet, so the issue's 16 HTTP clients are not run.)
+loopback. The issue's 16 HTTP clients against `serve` are `benchmarks/soak_http.py`.
 
     .venv/bin/python -m benchmarks.soak [--users 16] [--requests 200] [--data-dir /tmp/bench-soak]
 
@@ -255,7 +255,7 @@ Cross-talk check per reply: the answer is to this session's question, and its ch
 | RSS growth from answer 50 to {s['requests']} | {s['rss_growth_mb_after_50']} MB |
 | machine load average at the end (2 cores) | {s.get('load_average_at_end')} |
 
-The 16 HTTP clients the issue also asks for are not run: there is no HTTP API server yet.
+The 16 HTTP clients the issue also asks for: `python -m benchmarks.soak_http` (results/soak-http.md).
 """
 
 
