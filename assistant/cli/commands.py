@@ -74,7 +74,7 @@ def cmd_ingest(args) -> int:
               f"({report.records_read} records read, {report.duplicates_merged} duplicates merged, "
               f"{len(report.skipped)} skipped); {report.chunks_written} chunks written in "
               f"{report.seconds:.1f} s; {report.papers_total} papers in '{report.collection}'")
-    after_ingest(args, assistant)
+    after_ingest(args, assistant, report)
     return EXIT_PARTIAL if report.partial else EXIT_OK
 
 

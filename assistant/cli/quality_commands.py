@@ -41,10 +41,13 @@ def global_args(args) -> list[str]:
     return out
 
 
-def after_ingest(args, assistant) -> None:
-    """Start the background quality build when it is on, its model is here, and papers lack it."""
+def after_ingest(args, assistant, report) -> None:
+    """Start the background quality build when this ingest changed the index, the build is on, its
+    model is here, and papers lack it. An unchanged ingest opens nothing (it must stay instant);
+    `quality build` resumes an interrupted build by hand."""
     settings = assistant.settings
-    if getattr(args, "no_quality", False) or settings.models.quality_build != "background":
+    changed = report.papers_new or report.papers_changed or report.chunks_deleted
+    if not changed or getattr(args, "no_quality", False) or settings.models.quality_build != "background":
         return
     state = assistant.quality_state()
     if state.state in ("off", "missing-model", "complete"):
