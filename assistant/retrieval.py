@@ -8,6 +8,7 @@ import numpy as np
 from assistant.chunking import chunk_kind
 from assistant.config import RetrievalSettings, Settings
 from assistant.embedding import Embedder
+from assistant.errors import UsageError
 from assistant.evidence import pick_evidence
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 from assistant.lexical import LexicalIndex
@@ -56,7 +57,9 @@ class Retriever:
         """Top-k papers for the query. mode: hybrid | dense | lexical; intent (assistant/intent.py)
         picks the weights, e.g. no single-sentence matching for a lookup."""
         r = self.settings.retrieval.for_intent(intent)
-        k = k or r.k
+        k = r.k if k is None else k
+        if k < 1:
+            raise UsageError(f"k must be at least 1, got {k}")
         papers = self.store.papers()
         if not papers or not query.strip():
             return []

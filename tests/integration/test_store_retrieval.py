@@ -119,3 +119,9 @@ def test_abstract_vectors_are_the_stored_whole_abstract_embeddings(small_index):
     fresh = small_index.embedder.embed_documents([chunk_paper(paper)[-1].text])[0]
     assert float(vectors[0] @ fresh) > 0.99
     assert store.abstract_vectors([]).shape == (0, store.dim)
+
+
+def test_k_below_one_is_a_usage_error_not_ten_results(small_index):
+    from assistant.errors import UsageError
+    with pytest.raises(UsageError, match="k must be at least 1"):
+        small_index.search("grokking", k=0)
