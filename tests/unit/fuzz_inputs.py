@@ -12,15 +12,23 @@ type in every field, truncated lines and arrays.
 from __future__ import annotations
 
 import csv
+import functools
+import importlib.util
 import io
 import json
 import random
 import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-FORMATS = ("jsonl", "json", "csv", "tsv", "bib", "txt")
+FORMATS = ("jsonl", "json", "csv", "tsv", "bib", "txt", "csljson", "ris", "sqlite")
+SUFFIXES = {".jsonl", ".json", ".csv", ".tsv", ".bib", ".txt", ".ris", ".sqlite"}  # csljson is .json
+CSL_KEYS = ["type", "title", "abstract", "author", "issued", "DOI", "URL", "note", "number", "id", "container-title"]
+RIS_TAGS = ["TY", "TI", "T1", "AU", "A1", "PY", "DA", "Y1", "AB", "N2", "DO", "UR", "ID", "N1", "ER", "KW", "XX"]
+ZOTERO_FIELDS = ["title", "abstractNote", "date", "DOI", "url", "extra", "archiveID"]
 # characters that change nothing a reader sees, yet once split records or broke the tokenizer
 SAFE_NOISE = ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x00", "\x07", "\x7f",
               "\x9b", "\ufeff", "\u200b", "\u202e", "\u0301", "²", "³", "٣", "½", "🙂", "é", "ß", "\t", "  "]
@@ -208,6 +216,98 @@ class Generator:
                 units.append(f"junk {_one_line(self.hostile.text())}")  # stray units between papers
         text = ("\n\n" if blocks else "\n").join(units) + "\n"
         return FuzzInput("page.txt", _utf8(text), good)
+
+
+    def _csljson(self) -> FuzzInput:
+        """A CSL-JSON array (as Zotero exports it): good items among items with hostile values in CSL's keys."""
+        items, good = [], []
+        for is_good, row in self._mix(escapes=True):
+            if is_good:
+                good.append(row["title"])
+                items.append({"id": f"item{self.serial}", "type": "article-journal", "title": row["title"],
+                              "abstract": row["abstract"], "author": [{"family": "Lee", "given": "Ann"}],
+                              "issued": {"date-parts": [[self.rng.choice([2021, "2021"]), 3]]}})
+            else:
+                item = {key: self.hostile.value() for key in self.rng.sample(CSL_KEYS, self.rng.randint(1, 6))}
+                item.setdefault("type", "article")
+                if self.rng.random() < 0.5:
+                    item["author"] = [self.rng.choice([{"family": self.hostile.value()}, {"literal": self.hostile.value()},
+                                                       self.hostile.value()])]
+                    item["issued"] = self.rng.choice([{"date-parts": self.hostile.value()},
+                                                      {"date-parts": [[self.hostile.value()]]}, {"raw": self.hostile.value()}])
+                items.append(item)
+        return FuzzInput("library.json", _utf8("[\n" + ",\n".join(_json_line(i, True) for i in items) + "\n]\n"), good)
+
+    def _ris(self) -> FuzzInput:
+        """RIS records (Zotero's "Last, First" authors): good ones among records of random tags and stray lines."""
+        records, good = [], []
+        for is_good, row in self._mix():
+            if is_good:
+                good.append(row["title"])
+                lines = ["TY  - JOUR", f"TI  - {_one_line(row['title'])}", "AU  - Lee, Ann", "PY  - 2021///",
+                         f"AB  - {_one_line(row['abstract'])}", "ER  - "]
+            else:
+                lines = ["TY  - GEN"] if self.rng.random() < 0.8 else []
+                for _ in range(self.rng.randint(0, 6)):
+                    tag = self.rng.choice(RIS_TAGS + [""])
+                    text = _one_line(self.hostile.text())
+                    lines.append(f"{tag}  - {text}" if tag else text)  # a bare line continues the last tag
+                if self.rng.random() < 0.7:
+                    lines.append("ER  - ")
+            records.append("\n".join(lines))
+        return FuzzInput("library.ris", _utf8("\n\n".join(records) + "\n"), good)
+
+    def _sqlite(self) -> FuzzInput:
+        """A zotero.sqlite with Zotero's tables: good items among items holding any SQLite value in any
+        field and creator; now and then a truncated database, which is one skipped file (no good items)."""
+        db = sqlite3.connect(":memory:")
+        db.executescript(_zotero_schema())
+        db.executemany("INSERT INTO itemTypes (itemTypeID, typeName) VALUES (?, ?)",
+                       [(1, "journalArticle"), (2, "note"), (3, self.hostile.text())])
+        db.executemany("INSERT INTO fields (fieldID, fieldName) VALUES (?, ?)", list(enumerate(ZOTERO_FIELDS, 1)))
+        db.execute("INSERT INTO creatorTypes VALUES (8, 'author')")
+        good = []
+        for item_id, (is_good, row) in enumerate(self._mix(escapes=False), 1):
+            if is_good:
+                good.append(row["title"])
+                values = {"title": row["title"], "abstractNote": row["abstract"], "date": "2021-03-00 March 2021"}
+                creators = [("Ann", "Lee", 0)]
+            else:
+                values = {name: self._sqlite_value() for name in self.rng.sample(ZOTERO_FIELDS, self.rng.randint(0, 5))}
+                creators = [(self._sqlite_value(), self._sqlite_value(), self.rng.choice([0, 1, None, 7]))
+                            for _ in range(self.rng.randint(0, 3))]
+            db.execute("INSERT INTO items (itemID, itemTypeID, libraryID, key) VALUES (?, ?, 1, ?)",
+                       (item_id, 1 if is_good else self.rng.choice([1, 1, 2, 3, 99]), f"K{item_id}"))
+            for name, value in values.items():
+                db.execute("INSERT OR IGNORE INTO itemDataValues (value) VALUES (?)", (value,))  # values are shared
+                (value_id,) = db.execute("SELECT valueID FROM itemDataValues WHERE value IS ?", (value,)).fetchone()
+                db.execute("INSERT INTO itemData VALUES (?, ?, ?)", (item_id, ZOTERO_FIELDS.index(name) + 1, value_id))
+            for order, (first, last, mode) in enumerate(creators):
+                creator_id = db.execute("INSERT OR IGNORE INTO creators (firstName, lastName, fieldMode) "
+                                        "VALUES (?, ?, ?)", (first, last, mode)).lastrowid
+                db.execute("INSERT INTO itemCreators VALUES (?, ?, 8, ?)", (item_id, creator_id, order))
+        db.commit()
+        data = db.serialize()
+        if self.rng.random() < 0.05:
+            return FuzzInput("zotero.sqlite", data[: self.rng.randrange(len(data))], [])
+        return FuzzInput("zotero.sqlite", data, good)
+
+    def _sqlite_value(self) -> Any:
+        value = self.hostile.value()
+        if isinstance(value, str):
+            return value.encode("utf-8", "replace").decode("utf-8") if self.rng.random() < 0.9 else value.encode(
+                "utf-8", "replace")  # a BLOB now and then
+        return value if isinstance(value, (int, float)) and abs(value) < 2 ** 63 else json.dumps(value)
+
+
+@functools.cache
+def _zotero_schema() -> str:
+    """The CREATE TABLE statements of tests/fixtures/zotero/make_zotero_sqlite.py."""
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "zotero" / "make_zotero_sqlite.py"
+    spec = importlib.util.spec_from_file_location("make_zotero_sqlite", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SCHEMA
 
 
 def generate(seed: int, n: int) -> Iterator[FuzzInput]:
