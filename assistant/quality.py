@@ -189,7 +189,7 @@ class QualityIndex:
 def take_lock(path: Path) -> bool:
     """Claim the build for this process; False when a live process already holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if _lock_owner(path):
+    if _lock_owner(path) not in (None, os.getpid()):  # the parent may have claimed it for this process
         return False
     path.write_text(json.dumps({"pid": os.getpid(), "started": time.time()}))
     return True
@@ -224,4 +224,5 @@ def start_background_build(index: QualityIndex, global_args: list[str]) -> int |
         proc = subprocess.Popen([sys.executable, "-m", "assistant", *global_args, "quality", "build", "--quiet"],
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, preexec_fn=lambda: os.nice(10))
+    index.lock_file.write_text(json.dumps({"pid": proc.pid, "started": time.time()}))  # claimed at once
     return proc.pid

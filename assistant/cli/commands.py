@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant import wire
-from assistant.cli.quality_commands import after_ingest, cmd_quality, describe
+from assistant.cli.quality_commands import after_ingest, cmd_quality, describe, start_in_background
 from assistant.cli.serve_commands import cmd_mcp, cmd_serve
 from assistant.errors import AssistantError, ConfigError, NothingToDoError, StoreError, UsageError
 from assistant.ports import require_free_port
@@ -194,6 +194,7 @@ def cmd_ui(args) -> int:
     import ui
     from assistant.pipeline import Assistant
     assistant = Assistant(settings)
+    start_in_background(args, assistant)  # finish a quality build an earlier ingest left
     results_root = settings.data_dir / "evals"
 
     def run_eval(current, out_dir, *, generate, limit, on_question):  # the dev set, as the UI asks

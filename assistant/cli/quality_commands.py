@@ -42,21 +42,26 @@ def global_args(args) -> list[str]:
 
 
 def after_ingest(args, assistant, report) -> None:
-    """Start the background quality build when this ingest changed the index, the build is on, its
-    model is here, and papers lack it. An unchanged ingest opens nothing (it must stay instant);
-    `quality build` resumes an interrupted build by hand."""
-    settings = assistant.settings
-    changed = report.papers_new or report.papers_changed or report.chunks_deleted
-    if not changed or getattr(args, "no_quality", False) or settings.models.quality_build != "background":
+    """Start the background quality build when this ingest changed the index. An unchanged ingest
+    opens nothing (it must stay instant); `ui` and `serve` resume an unfinished build."""
+    if report.papers_new or report.papers_changed or report.chunks_deleted:
+        start_in_background(args, assistant)
+
+
+def start_in_background(args, assistant) -> None:
+    """Start the quality build in a background process when it is on, its model is here, papers
+    lack it, and no build is running already."""
+    if getattr(args, "no_quality", False) or assistant.settings.models.quality_build != "background":
         return
     state = assistant.quality_state()
-    if state.state in ("off", "missing-model", "complete"):
+    if state.state != "incomplete":  # off, missing model, complete, or already building
         return
     from assistant.quality import start_background_build
     pid = start_background_build(assistant.quality, global_args(args))
     if pid is not None and not getattr(args, "json", False):
-        print(f"quality index ({state.embedder}): building in the background (pid {pid}); "
-              f"`python -m assistant stats` shows progress", file=sys.stderr)
+        print(f"quality index ({state.embedder}): building in the background (pid {pid}), "
+              f"{state.covered}/{state.papers} papers so far; `python -m assistant stats` shows progress",
+              file=sys.stderr)
 
 
 def cmd_quality(args) -> int:

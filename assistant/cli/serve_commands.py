@@ -12,6 +12,7 @@ EXIT_OK = 0
 
 def cmd_serve(args) -> int:
     from assistant.cli.commands import settings_from
+    from assistant.cli.quality_commands import start_in_background
     settings = settings_from(args)
     token = args.token or settings.api_token
     require_guard(args.host, guarded=bool(token), allow_open=args.insecure_no_auth, what="the API", guard="a token",
@@ -20,7 +21,9 @@ def cmd_serve(args) -> int:
     require_free_port(args.host, args.port)  # before any model or the web stack is loaded
     from assistant.pipeline import Assistant
     from assistant.server.http import build_app, serve
-    app = build_app(Assistant(settings), token=token, concurrency=args.concurrency)
+    assistant = Assistant(settings)
+    start_in_background(args, assistant)  # finish a quality build an earlier ingest left
+    app = build_app(assistant, token=token, concurrency=args.concurrency)
     print(f"API on http://{args.host}:{args.port} (docs at /docs){' - token required' if token else ''}",
           file=sys.stderr, flush=True)
     serve(app, args.host, args.port)

@@ -86,3 +86,28 @@ def test_without_the_model_it_says_so(embedder_present, tmp_path, make_settings,
     settings = make_settings(tmp_path / "data", models={"quality_embedder": str(tmp_path / "absent-model")})
     state = Assistant(settings).quality_state()
     assert state.state == "missing-model" and not state.ready
+
+
+def test_background_build_runs_in_its_own_process_and_completes(embedder_present, tmp_path, models_dir,
+                                                                 corpus_dir, monkeypatch, capsys):
+    import argparse
+    import time
+
+    from assistant.cli.quality_commands import start_in_background
+    from assistant.config import load_settings
+    monkeypatch.setenv("ASSISTANT_MODELS__QUALITY_EMBEDDER", "all-MiniLM-L6-v2")
+    monkeypatch.setenv("ASSISTANT_MODELS__QUALITY_BUILD", "background")
+    monkeypatch.setenv("ASSISTANT_MODELS__N_THREADS", "1")
+    args = argparse.Namespace(config=None, data_dir=str(tmp_path / "data"), models_dir=str(models_dir),
+                              embedder=None, json=False)
+    assistant = Assistant(load_settings(data_dir=args.data_dir, models_dir=args.models_dir))
+    assistant.ingest(ingest.read_paths([corpus_dir / "papers_b.jsonl"]))
+    start_in_background(args, assistant)
+    assert "building in the background (pid" in capsys.readouterr().err
+    start_in_background(args, assistant)  # a second call while it runs starts nothing
+    assert capsys.readouterr().err == ""
+    deadline = time.monotonic() + 240
+    while assistant.quality_state().state != "complete" and time.monotonic() < deadline:
+        time.sleep(1)
+    assert assistant.quality_state().as_dict()["covered"] == 5
+    assert "5 papers encoded" in assistant.quality.log_file.read_text()
