@@ -3,7 +3,10 @@
 Layout A ("lines"): a title line, then its abstract line, strictly alternating; the first
 title is glued to the "Subscribe" button text ("SubscribeTowards Understanding Grokking: ...").
 Layout B ("blocks"): blank-line separated blocks; after title and abstract comes an
-optional metadata block: "  • 7 authors", "·", "Dec 24, 2022 1" (date, then upvotes).
+optional metadata block: "  • 7 authors", "·", "Dec 24, 2022 1" (date, then upvotes), and in pages
+saved with their links the paper's own link ("https://huggingface.co/papers/2401.12345" or
+arxiv.org/abs/...), which gives its arXiv id and URL. A link inside an abstract is the paper's
+code or data, never the paper: only a line of its own in the metadata block counts.
 
 Both layouts become one sequence of units (a line in A, a block in B) read by one state
 machine, which re-synchronises when a title or an abstract is missing instead of pairing
@@ -31,6 +34,8 @@ _GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9\"'(])")
 _AUTHORS = re.compile(r"^[•·*-]?\s*([0-9]{1,6})\s+authors?$")
 _DATED = re.compile(rf"^({_MONTH} [0-9]{{1,2}}(?:, [0-9]{{4}})?)(?:\s+([0-9]{{1,9}}))?$")
 _SEPARATOR = re.compile(r"^[·•]$")
+_PAPER_LINK = re.compile(r"^(?:https?://)?(?:www\.)?(huggingface\.co/papers|arxiv\.org/abs)/"
+                         r"([0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?/?$")
 # no title in the sample is longer than 170 characters and no abstract shorter than 420
 _MAX_TITLE = 300
 
@@ -97,7 +102,7 @@ def _unglue_subscribe(unit: _Unit) -> _Unit:
 
 
 def _is_meta(unit: _Unit) -> bool:
-    return all(_AUTHORS.match(s) or _DATED.match(s) or _SEPARATOR.match(s)
+    return all(_AUTHORS.match(s) or _DATED.match(s) or _SEPARATOR.match(s) or _PAPER_LINK.match(s)
                for s in (line.strip() for line in unit.lines))
 
 
@@ -144,4 +149,7 @@ def _record(title: _Unit, abstract: _Unit, meta: _Unit | None, source: str) -> R
         elif match := _DATED.match(line):
             record.date = iso_date(match.group(1))  # "Jan 29" (this year's) has no year: left unknown
             record.upvotes = int(match.group(2)) if match.group(2) else None
+        elif match := _PAPER_LINK.match(line):
+            record.arxiv_id = match.group(2)
+            record.url = f"https://{match.group(1)}/{match.group(2)}"
     return record

@@ -118,3 +118,20 @@ def test_a_text_file_that_is_not_a_daily_papers_page_is_reported_not_paired():
 def test_a_page_with_only_its_header_says_it_had_no_papers():
     header = "\n".join(page_lines(PAGES[0][0])[:2])
     assert [s.reason for s in parse_daily_papers(header, "p.txt").skipped] == ["no papers found on the page"]
+
+
+def test_a_paper_link_in_the_metadata_block_gives_arxiv_id_and_url_but_an_abstract_link_does_not():
+    abstract = "We study how models learn. " * 20
+    page = (f"Daily Papers\n\nLinked Paper\n\n{abstract}\n\n  • 3 authors\n·\nJan 29 4\n"
+            f"https://huggingface.co/papers/2401.12345v2\n\nCode Paper\n\n{abstract}Code: https://github.com/a/b.\n\n"
+            "  • 2 authors\n·\nDec 24, 2022\n")
+    linked, code = parse_daily_papers(page, "page.txt").records
+    assert (linked.arxiv_id, linked.url, linked.date, linked.upvotes) == (
+        "2401.12345", "https://huggingface.co/papers/2401.12345", None, 4)  # "Jan 29": the year is not on the page
+    assert (code.arxiv_id, code.url, code.date) == (None, None, "2022-12-24")
+
+
+def test_the_bundled_pages_carry_no_paper_links_so_their_ids_stay_title_hashes():
+    papers = read_paths(None).papers
+    assert not any(p.arxiv_id for p in papers)
+    assert all(p.paper_id.startswith("p-") for p in papers)
