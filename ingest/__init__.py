@@ -1,4 +1,5 @@
-"""Input files (Daily Papers pages, JSONL/JSON, CSV, BibTeX, arXiv snapshots) turned into Papers.
+"""Input files (Daily Papers pages, JSONL/JSON, CSV, BibTeX, RIS, CSL-JSON, arXiv snapshots, zotero.sqlite)
+turned into Papers.
 
 `read_paths(paths)` is the whole public API; the core chunks, embeds and stores what it returns.
 """
