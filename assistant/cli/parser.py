@@ -131,8 +131,9 @@ python -m assistant ingest ~/papers/ refs.bib       # folders are read recursive
 python -m assistant ingest new.jsonl --json         # the summary as one JSON object
 python -m assistant ingest ~/papers/ --rebuild      # drop the index and build it again
 python -m assistant ingest ~/Zotero/zotero.sqlite --collection Thesis  # a Zotero collection""",
-                       description="Read files or folders (Daily Papers .txt pages, .jsonl/.json/.csv, .bib, .ris, arXiv "
-                                   "metadata, a Zotero library as zotero.sqlite or its CSL-JSON export) and index new or changed papers; unchanged ones cost nothing.\n"
+                       description="Read files or folders (Daily Papers .txt pages, .jsonl/.json/.csv, .bib, .ris, "
+                                   "arXiv metadata, a Zotero library as zotero.sqlite or its CSL-JSON export) and "
+                                   "index new or changed papers; unchanged ones cost nothing.\n"
                                    "No path: the bundled sample. A path that does not exist stops the command "
                                    "before anything is read (exit 2).\n"
                                    "Exit codes: 0 done, 3 partial (some records skipped: each is reported "
