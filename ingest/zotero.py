@@ -122,7 +122,8 @@ def _creators(db: sqlite3.Connection) -> dict[int, list[tuple[str, str]]]:
     """Per item, (creator type, name) in Zotero's order; a one-field name (fieldMode 1) is the last name alone."""
     creators: dict[int, list[tuple[str, str]]] = defaultdict(list)
     query = ("SELECT ic.itemID, ct.creatorType, c.firstName, c.lastName, c.fieldMode FROM itemCreators ic "
-             "JOIN creators c ON c.creatorID = ic.creatorID JOIN creatorTypes ct ON ct.creatorTypeID = ic.creatorTypeID "
+             "JOIN creators c ON c.creatorID = ic.creatorID "
+             "JOIN creatorTypes ct ON ct.creatorTypeID = ic.creatorTypeID "
              "ORDER BY ic.itemID, ic.orderIndex")
     for item_id, kind, first, last, mode in db.execute(query):
         parts = [last] if mode == 1 else [first, last]

@@ -231,10 +231,10 @@ class Generator:
                 item = {key: self.hostile.value() for key in self.rng.sample(CSL_KEYS, self.rng.randint(1, 6))}
                 item.setdefault("type", "article")
                 if self.rng.random() < 0.5:
-                    item["author"] = [self.rng.choice([{"family": self.hostile.value()}, {"literal": self.hostile.value()},
-                                                       self.hostile.value()])]
-                    item["issued"] = self.rng.choice([{"date-parts": self.hostile.value()},
-                                                      {"date-parts": [[self.hostile.value()]]}, {"raw": self.hostile.value()}])
+                    value = self.hostile.value
+                    item["author"] = [self.rng.choice([{"family": value()}, {"literal": value()}, value()])]
+                    item["issued"] = self.rng.choice([{"date-parts": value()}, {"date-parts": [[value()]]},
+                                                      {"raw": value()}])
                 items.append(item)
         return FuzzInput("library.json", _utf8("[\n" + ",\n".join(_json_line(i, True) for i in items) + "\n]\n"), good)
 
