@@ -278,7 +278,7 @@ def test_evals_tab_lists_runs_shows_one_readably_and_runs_an_answer_eval_with_pr
     page.wait_for_function("() => document.querySelector('#evals-table').innerText.includes('lookup')",
                            timeout=60_000)
     assert "0.750 [0.55, 0.90]" in page.locator("#evals-table").inner_text()
-    assert "dev-run — committed with the project" in page.locator("#evals-runs").inner_text()
+    assert page.locator("#evals-runs input").input_value() == "dev-run — committed with the project"
     plot = page.locator("#evals-plots img").first
     plot.wait_for()
     natural = plot.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
@@ -332,7 +332,7 @@ def test_a_question_asked_while_one_runs_is_queued_then_answered(page):
     assert page.evaluate("window.__queued"), "the second question was never shown as queued"
     questions = page.locator("#chat .ra-question").all_inner_texts()
     assert questions == [GROKKING_Q, NOPROP_Q]
-    assert page.locator("#chat .ra-answer").last.inner_text().startswith("NoProp")
+    assert "NoProp" in page.locator("#chat .ra-answer").last.inner_text()
 
 
 def test_reload_brings_the_chat_back_and_the_history_reopens_it(page):
@@ -344,7 +344,7 @@ def test_reload_brings_the_chat_back_and_the_history_reopens_it(page):
     assert page.locator("#sources .ra-card").count() >= 1  # the source cards come back too
     page.locator("#new-chat").click()
     page.wait_for_function("() => document.querySelectorAll('#chat .ra-question').length === 0")
-    page.locator("#chat-history label").filter(has_text=NOPROP_Q).first.click()
+    page.locator("#chat-history label").filter(has_text=NOPROP_Q[:60]).first.click()  # titles are cut at 80
     page.wait_for_function("q => [...document.querySelectorAll('#chat .ra-question')].some(e => e.innerText === q)",
                            arg=NOPROP_Q)
     page.locator("#export-chat").click()
