@@ -52,9 +52,9 @@ def open_variant(data_dir: str | None, overrides: dict) -> Assistant:
     return assistant
 
 
-def evaluate(data_dir: str | None, sets: list[tuple[str, list]]) -> dict[str, list]:
+def evaluate(data_dir: str | None, sets: list[tuple[str, list]], variants=VARIANTS) -> dict[str, list]:
     tables: dict[str, list] = {name: [] for name, _ in sets}
-    for label, mode, overrides in VARIANTS:
+    for label, mode, overrides in variants:
         assistant = open_variant(data_dir, overrides)
         for name, questions in sets:
             before = load_average()
@@ -70,7 +70,10 @@ def evaluate(data_dir: str | None, sets: list[tuple[str, list]]) -> dict[str, li
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scifact", metavar="DATA_DIR", help="a data dir holding the SciFact index")
+    parser.add_argument("--variants", type=int, nargs="+", metavar="N",
+                        help=f"only these rows of VARIANTS (0-{len(VARIANTS) - 1}; a big index is slow to score)")
     args = parser.parse_args(argv)
+    variants = [VARIANTS[i] for i in args.variants] if args.variants else VARIANTS
     if args.scifact:
         sets = [("scifact claims", load(SCIFACT / "questions.jsonl")),
                 ("scifact BEIR", load(SCIFACT / "questions_beir.jsonl"))]
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
         sets = [("dev", dev), ("dev lookups", [q for q in dev if q.category == "lookup"]),
                 ("dev_paraphrase", load(EVALS / "dev_paraphrase.jsonl"))]
         out = RESULTS / "quality-tier.md"
-    tables = evaluate(args.scifact, sets)
+    tables = evaluate(args.scifact, sets, variants)
     text = [f"# Quality index vs MiniLM only ({'SciFact' if args.scifact else 'sample'})", "",
             "Written by `benchmarks/quality_tier.py`; warm latency per search, load average before → after.", ""]
     for name, rows in tables.items():
