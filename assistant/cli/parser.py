@@ -129,8 +129,7 @@ def build_parser() -> Parser:
 python -m assistant ingest                          # the bundled sample (548 papers)
 python -m assistant ingest ~/papers/ refs.bib       # folders are read recursively
 python -m assistant ingest new.jsonl --json         # the summary as one JSON object
-python -m assistant ingest ~/papers/ --rebuild      # drop the index and build it again
-python -m assistant ingest ~/Zotero/zotero.sqlite --collection Thesis  # a Zotero collection""",
+python -m assistant ingest ~/papers/ --rebuild      # drop the index and build it again""",
                        description="Read files or folders (Daily Papers .txt pages, .jsonl/.json/.csv, .bib, .ris, "
                                    "arXiv metadata, a Zotero library as zotero.sqlite or its CSL-JSON export) and "
                                    "index new or changed papers; unchanged ones cost nothing.\n"
