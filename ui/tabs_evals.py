@@ -84,6 +84,16 @@ def start_eval(run_eval: RunEval, assistant: AssistantAPI, results_root: Path, k
 def build_evals_tab(demo: gr.Blocks, assistant: AssistantAPI, run_eval: RunEval | None, load_run: LoadRun | None,
                     results_root: Path | None, committed: Path | None = None) -> None:
     """Lay out the tab; the newest run is shown when a page opens."""
+    can_run = run_eval is not None and results_root is not None
+    if can_run:  # first, so that starting one never needs a scroll past a long report
+        gr.Markdown("### Start an eval of the dev set")
+        with gr.Row():
+            kind = gr.Radio(KINDS, value="retrieval", label="What to measure", scale=3, elem_id="evals-kind")
+            limit = gr.Number(0, precision=0, minimum=0, label="Questions (0 = all)", scale=1,
+                              elem_id="evals-limit")
+            start = gr.Button("Start eval", variant="primary", scale=1, elem_id="evals-start")
+        status = gr.Markdown(elem_id="evals-status")
+        gr.Markdown("### Results")
     with gr.Row(visible=False) as picker:
         run_dd = gr.Dropdown([], label="Eval run", scale=5, elem_id="evals-runs")
         show = gr.Button("Show", variant="primary", scale=1, elem_id="evals-show")
@@ -106,14 +116,8 @@ def build_evals_tab(demo: gr.Blocks, assistant: AssistantAPI, run_eval: RunEval 
 
     show.click(lambda choice: show_run(load_run, choice, committed), [run_dd], shown, api_visibility="private")
     demo.load(opened, None, [picker, run_dd, *shown], api_visibility="private", show_progress="hidden")
-    if run_eval is None or results_root is None:
+    if not can_run:
         return
-    gr.Markdown("### Start an eval of the dev set")
-    with gr.Row():
-        kind = gr.Radio(KINDS, value="retrieval", label="What to measure", scale=3, elem_id="evals-kind")
-        limit = gr.Number(0, precision=0, minimum=0, label="Questions (0 = all)", scale=1, elem_id="evals-limit")
-        start = gr.Button("Start eval", variant="primary", scale=1, elem_id="evals-start")
-    status = gr.Markdown(elem_id="evals-status")
 
     def run(kind_value, limit_value, progress=gr.Progress()):
         def on_question(done: int, total: int) -> None:

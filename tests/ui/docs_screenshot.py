@@ -41,6 +41,13 @@ def load_run(run_dir: Path) -> dict:
             "plots": sorted(str(p) for p in run_dir.glob("*.png"))}
 
 
+def run_eval(assistant, out_dir: Path, *, generate: bool, limit: int | None, on_question) -> dict:
+    from evals.questions import default_questions_path, load_questions
+    from evals.runner import run_eval as run
+    return run(assistant, load_questions(default_questions_path()), out_dir, generate=generate, limit=limit,
+               progress=False, on_question=on_question)
+
+
 def ask(page, question: str) -> None:
     before = page.locator(FINAL).count()
     page.locator("#chat-input textarea").fill(question)
@@ -62,7 +69,8 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = build_app(assistant, read_paths=ingest.read_paths, supported_suffixes=ingest.SUPPORTED_SUFFIXES,
-                    load_run=load_run, committed_results=ROOT / "evals" / "results")
+                    run_eval=run_eval, load_run=load_run, results_root=settings.data_dir / "evals",
+                    committed_results=ROOT / "evals" / "results")
     launch(app, port=port, block=False)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
@@ -94,8 +102,9 @@ def main() -> None:
         page.get_by_role("tab", name="Evals").click()
         page.wait_for_selector("#evals-plots img")
         page.wait_for_timeout(800)
-        page.screenshot(path=str(out / "ui-evals.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 1500},
-                        full_page=True)
+        first_plot = page.locator("#evals-plots .ra-plot").first.bounding_box()  # down to the first whole plot
+        page.screenshot(path=str(out / "ui-evals.png"), full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1400, "height": first_plot["y"] + first_plot["height"] + 24})
         browser.close()
     app.close()
     print("\n".join(str(out / n) for n in ("ui.png", "ui-stopped.png", "ui-evals.png")))
