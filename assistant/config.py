@@ -95,7 +95,7 @@ class RetrievalSettings(BaseModel):
     lexical_candidates: int = Field(100, ge=1, description="chunks the BM25 search returns before papers are "
                                     "scored")
     dense_weight: float = Field(1.0, ge=0, description="weight of the embedding similarity in the fused score")
-    quality_weight: float = Field(1.0, ge=0, description="weight of the quality index's similarity in the "
+    quality_weight: float = Field(3.0, ge=0, description="weight of the quality index's similarity in the "
                                   "fused ranking, once that index is complete (0 = never use it)")
     # tuned together on dev, dev_paraphrase, the robustness set and SciFact (benchmarks/fusion_grid.py)
     lexical_weight: float = Field(0.5, ge=0, description="weight of the BM25 keyword score in the fused score")

@@ -29,9 +29,10 @@ VARIANTS = (
     ("MiniLM hybrid (quality off)", "hybrid", {"quality_weight": 0.0}),
     ("Gemma dense alone", "dense", {"dense_weight": 0.0}),
     ("hybrid + Gemma 0.5", "hybrid", {"quality_weight": 0.5}),
-    ("hybrid + Gemma 1.0 (default)", "hybrid", {"quality_weight": 1.0}),
+    ("hybrid + Gemma 1.0", "hybrid", {"quality_weight": 1.0}),
     ("hybrid + Gemma 2.0", "hybrid", {"quality_weight": 2.0}),
     ("hybrid + Gemma 1.0, MiniLM 0.5", "hybrid", {"quality_weight": 1.0, "dense_weight": 0.5}),
+    ("hybrid + Gemma 3.0 (default)", "hybrid", {"quality_weight": 3.0}),
 )
 
 
