@@ -41,6 +41,27 @@ class QualityState:
         return {"embedder": self.embedder, "papers": self.papers, "covered": self.covered, "state": self.state}
 
 
+def describe(state: dict) -> str:
+    """A QualityState dict in one line for humans (CLI stats, the UI).
+
+    >>> describe({"embedder": "g", "papers": 10, "covered": 4, "state": "building"})
+    'g: building, 4/10 papers (search uses it once complete)'
+    >>> describe({"embedder": "g", "papers": 10, "covered": 10, "state": "complete"})
+    'g: complete, 10/10 papers (in use)'
+    """
+    name, state_name = state["embedder"], state["state"]
+    if state_name == "off":
+        return "off (models.quality_embedder is empty)"
+    if state_name == "missing-model":
+        return f"{name}: model not present (python -m assistant models fetch {name})"
+    done = f"{state['covered']}/{state['papers']} papers"
+    if state_name == "complete":
+        return f"{name}: complete, {done} (in use)"
+    hint = {"building": "search uses it once complete",
+            "incomplete": "run `python -m assistant quality build`, or the next ingest starts it"}[state_name]
+    return f"{name}: {state_name}, {done} ({hint})"
+
+
 def quality_settings(settings: Settings) -> Settings:
     """The settings with the quality embedder in the embedder's place (to load it)."""
     models = settings.models.model_copy(update={"embedder": settings.models.quality_embedder,
@@ -49,8 +70,11 @@ def quality_settings(settings: Settings) -> Settings:
 
 
 def collection_name(embedder: str) -> str:
-    """>>> collection_name("embeddinggemma-300m")
-    'quality-embeddinggemma-300m-v1'"""
+    """The quality index's collection, named after its embedder.
+
+    >>> collection_name("embeddinggemma-300m")
+    'quality-embeddinggemma-300m-v1'
+    """
     return f"quality-{embedder.lower().replace('/', '-')}-v{SCHEMA}"
 
 

@@ -6,29 +6,9 @@ from __future__ import annotations
 import sys
 
 from assistant.errors import ModelMissingError
+from assistant.quality import describe
 
 EXIT_OK = 0
-
-
-def describe(state: dict) -> str:
-    """One line for humans.
-
-    >>> describe({"embedder": "g", "papers": 10, "covered": 4, "state": "building"})
-    'g: building, 4/10 papers (search uses it once complete)'
-    >>> describe({"embedder": "g", "papers": 10, "covered": 10, "state": "complete"})
-    'g: complete, 10/10 papers (in use)'
-    """
-    name, state_name = state["embedder"], state["state"]
-    if state_name == "off":
-        return "off (models.quality_embedder is empty)"
-    if state_name == "missing-model":
-        return f"{name}: model not present (python -m assistant models fetch {name})"
-    done = f"{state['covered']}/{state['papers']} papers"
-    if state_name == "complete":
-        return f"{name}: complete, {done} (in use)"
-    hint = {"building": "search uses it once complete",
-            "incomplete": "run `python -m assistant quality build`, or the next ingest starts it"}[state_name]
-    return f"{name}: {state_name}, {done} ({hint})"
 
 
 def global_args(args) -> list[str]:
