@@ -71,7 +71,6 @@ class Assistant:
                 self._quality = QualityIndex(self.settings, self.store)
             return self._quality
 
-
     # -- retrieval --------------------------------------------------------------------------------
     def search(self, query: str, *, k: int | None = None, history: History = None,
                filters: Filters | None = None, mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
@@ -252,7 +251,6 @@ class Assistant:
         if not index.todo():
             return 0
         return index.build(load_embedder(quality_settings(self.settings)), progress)
-
 
     def describe(self) -> dict[str, Any]:
         """What a result was produced with: for eval records and the UI's settings panel."""
