@@ -10,6 +10,7 @@ import gradio as gr
 
 from assistant.errors import AssistantError
 from assistant.protocol import AssistantAPI
+from assistant.quality import describe as describe_quality
 from ui.current import CurrentAssistant
 from ui.render import escape
 
@@ -93,8 +94,10 @@ def index_stats_html(stats: dict[str, Any]) -> str:
     rows = [(label, _size(stats.get(key)) if key == "store_bytes" else stats.get(key))
             for key, label in _STAT_LABELS.items()]
     rows.append(("Indexing", progress_text(stats.get("indexing")) or "finished"))
+    if isinstance(stats.get("quality"), dict):
+        rows.append(("Quality index", describe_quality(stats["quality"])))
     rows += [(key.replace("_", " ").capitalize(), _value(value)) for key, value in stats.items()
-             if key not in _STAT_LABELS and key not in _STAT_HIDDEN and key != "indexing"]
+             if key not in _STAT_LABELS and key not in _STAT_HIDDEN and key not in ("indexing", "quality")]
     return _rows(rows)
 
 

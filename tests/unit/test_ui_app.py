@@ -269,6 +269,10 @@ def test_settings_say_what_each_number_means_and_how_far_indexing_is():
     html = info_html(fake)
     assert "interrupted (run the ingest again to finish): 120 of 500 papers searchable, 80 complete" in html
     assert "<th>Quality index</th><td>papers 40, of 500</td>" in html  # statistics it does not know yet
+    fake.stats = lambda: {**stats, "quality": {"embedder": "embeddinggemma-300m", "papers": 500, "covered": 120,
+                                               "state": "building"}}
+    assert ("<th>Quality index</th><td>embeddinggemma-300m: building, 120/500 papers (search uses it once "
+            "complete)</td>") in info_html(fake)
 
 
 def test_switching_the_llm_needs_a_present_model_and_says_what_happened(tmp_path):
