@@ -237,7 +237,8 @@ class Assistant:
                 "collection": store.name, "embedder": store.embedder_name,
                 "embedder_path": embedder_path(self.settings), "store": store.location,
                 "store_bytes": store.size_bytes(), "data_dir": str(self.settings.data_dir),
-                "indexing": store.indexing_progress(), "quality": self.quality_state().as_dict()}
+                "indexing": store.indexing_progress(), "quality": self.quality_state().as_dict(),
+                "indexes": store.indexes()}
 
     def quality_state(self):
         """How far the quality index is (assistant/quality.py); no model is loaded."""

@@ -378,6 +378,18 @@ class PaperStore:
         """Sentence text -> stored vector, for the papers whose sentences are cached (a snapshot)."""
         return self._sentence_cache.known_vectors()
 
+    def indexes(self) -> list[dict[str, Any]]:
+        """Every paper collection in this store (one per embedder and chunking), with what made it."""
+        out = []
+        for collection in self._client.list_collections():
+            name = getattr(collection, "name", collection)
+            if not name.startswith("papers-") or name.endswith("__sent"):
+                continue
+            meta = (collection.metadata if hasattr(collection, "metadata") else None) or {}
+            out.append({"name": name, "embedder": meta.get("embedder"),
+                        "window_sentences": meta.get("window_sentences"), "window_stride": meta.get("window_stride")})
+        return sorted(out, key=lambda i: i["name"])
+
     def side_collection(self, name: str, metadata: dict[str, Any]):
         """Another collection in this store's client (the quality index keeps its vectors there)."""
         try:

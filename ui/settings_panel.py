@@ -31,6 +31,7 @@ class SettingsPanel(NamedTuple):
     refresh: gr.Button
     llm: gr.Dropdown
     backend: gr.Dropdown
+    index: gr.Dropdown
     apply: gr.Button
     applied: gr.Markdown
 
@@ -97,7 +98,7 @@ def index_stats_html(stats: dict[str, Any]) -> str:
     if isinstance(stats.get("quality"), dict):
         rows.append(("Quality index", describe_quality(stats["quality"])))
     rows += [(key.replace("_", " ").capitalize(), _value(value)) for key, value in stats.items()
-             if key not in _STAT_LABELS and key not in _STAT_HIDDEN and key not in ("indexing", "quality")]
+             if key not in _STAT_LABELS and key not in _STAT_HIDDEN and key not in ("indexing", "quality", "indexes")]
     return _rows(rows)
 
 
@@ -152,41 +153,66 @@ def build_settings_panel(default_k: int, max_sources: int) -> SettingsPanel:
         llm = gr.Dropdown([], label="LLM", elem_id="setting-llm", scale=2,
                           info="Models present in the models directory (python -m assistant models list).")
         backend = gr.Dropdown(BACKENDS, value="auto", label="Backend", elem_id="setting-backend", scale=2)
-        apply = gr.Button("Use this model", elem_id="setting-apply", scale=1)
+        index = gr.Dropdown([], label="Index (collection)", elem_id="setting-index", scale=2,
+                            info="One per embedder and chunking in this data directory.")
+        apply = gr.Button("Use these", elem_id="setting-apply", scale=1)
     applied = gr.Markdown(elem_id="setting-applied")
     info = gr.HTML('<p class="ra-note">Loading model and index information…</p>', elem_id="index-info")
     refresh = gr.Button("Refresh", size="sm", elem_id="index-refresh")
-    return SettingsPanel(k, date_from, date_to, info, refresh, llm, backend, apply, applied)
+    return SettingsPanel(k, date_from, date_to, info, refresh, llm, backend, index, apply, applied)
 
 
-def switch_model(current: CurrentAssistant, llm: str | None, backend: str | None) -> str:
-    """Answer with another LLM or backend from now on (the whole UI); a message says what happened."""
+def index_choices(current: CurrentAssistant) -> tuple[list[tuple[str, str]], str | None]:
+    """(label, collection) of every index in the data directory, and the one in use."""
+    try:
+        stats = current.get().stats()
+    except AssistantError:
+        return [], None
+    choices = [(f"{i['name']} ({i['embedder']})", i["name"]) for i in stats.get("indexes") or []]
+    return choices, stats.get("collection")
+
+
+def switch_model(current: CurrentAssistant, llm: str | None, backend: str | None, index: str | None = None) -> str:
+    """Answer with another LLM, backend or index from now on (the whole UI); a message says what happened."""
     from assistant.pipeline import Assistant
     settings = current.get().settings
     if not llm:
         return "Choose an LLM first."
     models = settings.models.model_copy(update={"llm": llm, "backend": backend or "auto"})
-    candidate = Assistant(settings.model_copy(update={"models": models}))
+    retrieval = settings.retrieval
+    chosen = None
+    if index:
+        chosen = next((i for i in current.get().stats().get("indexes") or [] if i["name"] == index), None)
+        if chosen is None:
+            return f"Not switched: no index named {index} in this data directory."
+        models = models.model_copy(update={"embedder": chosen["embedder"] or settings.models.embedder})
+        retrieval = retrieval.model_copy(update={k: chosen[k] for k in ("window_sentences", "window_stride")
+                                                 if chosen.get(k)})
+    candidate = Assistant(settings.model_copy(update={"models": models, "retrieval": retrieval}))
     try:
         described = candidate.describe()["backend"]
+        if chosen and candidate.store.name != index:
+            return f"Not switched: {index} was built with settings this UI cannot reproduce (late chunking?)."
     except AssistantError as exc:
         return f"Not switched: {exc.friendly()}"
     if described.get("present") is False:
         return f"Not switched: the model file for {llm} is missing ({described.get('model')})."
     current.set(candidate)
+    where = f" over **{index}**" if index else ""
     return (f"Answers now come from **{llm}** via **{described.get('backend')}** "
-            f"({described.get('reason')}), for everyone using this UI. It loads with the next question.")
+            f"({described.get('reason')}){where}, for everyone using this UI. It loads with the next question.")
 
 
 def connect_model_choice(demo: gr.Blocks, panel: SettingsPanel, current: CurrentAssistant) -> None:
     """Fill the panel when a page opens, refresh it on demand, and switch models when asked."""
     def opened():
         settings = current.get().settings
+        indexes, in_use = index_choices(current)
         return (info_html(current), gr.Dropdown(choices=llm_choices(settings), value=settings.models.llm),
-                settings.models.backend)
+                settings.models.backend, gr.Dropdown(choices=indexes, value=in_use))
 
-    demo.load(opened, None, [panel.info, panel.llm, panel.backend], api_visibility="private",
+    demo.load(opened, None, [panel.info, panel.llm, panel.backend, panel.index], api_visibility="private",
               show_progress="hidden")
     panel.refresh.click(lambda: info_html(current), None, [panel.info], api_visibility="private")
-    panel.apply.click(lambda llm, backend: (switch_model(current, llm, backend), info_html(current)),
-                      [panel.llm, panel.backend], [panel.applied, panel.info], api_visibility="private")
+    panel.apply.click(lambda llm, backend, index: (switch_model(current, llm, backend, index), info_html(current)),
+                      [panel.llm, panel.backend, panel.index], [panel.applied, panel.info], api_visibility="private")

@@ -119,6 +119,7 @@ def cmd_stats(args) -> int:
         f"{run['state']}: of {run['papers_todo']} papers, {run['papers_searchable']} searchable, "
         f"{run['papers_complete']} complete" + (" - rerun ingest to finish" if run["state"] == "interrupted" else ""))
     stats["quality"] = describe(stats["quality"])
+    stats["indexes"] = ", ".join(f"{i['name']} ({i['embedder']})" for i in stats["indexes"])
     for key, value in stats.items():
         print(f"{key:>14}: {value}")
     return EXIT_OK

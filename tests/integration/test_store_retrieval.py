@@ -125,3 +125,10 @@ def test_k_below_one_is_a_usage_error_not_ten_results(small_index):
     from assistant.errors import UsageError
     with pytest.raises(UsageError, match="k must be at least 1"):
         small_index.search("grokking", k=0)
+
+
+def test_stats_lists_the_indexes_of_the_data_dir(small_index):
+    indexes = small_index.stats()["indexes"]
+    assert {"name": small_index.store.name, "embedder": "all-MiniLM-L6-v2", "window_sentences": 3,
+            "window_stride": 2} in indexes
+    assert all(i["name"].startswith("papers-") and not i["name"].endswith("__sent") for i in indexes)

@@ -291,6 +291,21 @@ def test_switching_the_llm_needs_a_present_model_and_says_what_happened(tmp_path
     assert current.settings.models.llm == str(gguf) and current.settings.data_dir == fake.settings.data_dir
 
 
+def test_the_index_can_be_chosen_among_those_in_the_data_dir():
+    from ui.current import CurrentAssistant
+    from ui.settings_panel import index_choices, switch_model
+    fake = FakeAssistant()
+    stats = fake.stats()
+    fake.stats = lambda: {**stats, "collection": "papers-a", "indexes": [
+        {"name": "papers-a", "embedder": "all-MiniLM-L6-v2", "window_sentences": 3, "window_stride": 2},
+        {"name": "papers-b", "embedder": "embeddinggemma-300m", "window_sentences": 3, "window_stride": 2}]}
+    current = CurrentAssistant(fake)
+    assert index_choices(current) == ([("papers-a (all-MiniLM-L6-v2)", "papers-a"),
+                                       ("papers-b (embeddinggemma-300m)", "papers-b")], "papers-a")
+    message = switch_model(current, "qwen2.5-coder-1.5b-instruct", "auto", "papers-zz")
+    assert message == "Not switched: no index named papers-zz in this data directory." and current.get() is fake
+
+
 def test_the_fake_implements_what_the_ui_uses_of_the_assistant():
     from assistant.protocol import AssistantAPI
     assert isinstance(FakeAssistant(), AssistantAPI)
