@@ -1,4 +1,4 @@
-"""Exports for the UI: the cited papers as BibTeX or RIS (text to copy and a file), a chat as Markdown."""
+"""Exports for the UI: papers as BibTeX, RIS or CSL-JSON (text to copy and a file), a chat as Markdown."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from assistant.references import format_reference, format_references
 from assistant.types import Paper
 from ui.chat import Turn
 
-FORMATS = {"BibTeX": ("bibtex", ".bib"), "RIS": ("ris", ".ris")}
+FORMATS = {"BibTeX": ("bibtex", ".bib"), "RIS": ("ris", ".ris"), "CSL-JSON": ("csljson", ".json")}
 
 
 def export_references(papers: list[Paper], label: str = "BibTeX") -> tuple[str, str | None]:

@@ -64,7 +64,8 @@ def build_search_tab(assistant: AssistantAPI, default_k: int = 5) -> None:
 
     def run(description, k):
         html, hits, brief = search_papers(assistant, description, k)
-        return html, hits, brief, gr.Dropdown(choices=selection_choices(hits), value=ALL)
+        # the chosen (top) paper is exported by default, every result on request
+        return html, hits, brief, gr.Dropdown(choices=selection_choices(hits), value="0" if hits else ALL)
 
     outputs = [results, hits_state, as_json, choice]
     search_btn.click(run, [query, k], outputs, api_name="search")

@@ -267,9 +267,11 @@ def test_upload_adds_papers_and_says_what_was_skipped_then_search_shows_titles_l
     assert "![pic](http://127.0.0.1:9/x.png)" in first.inner_text()
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#search-results img").count() == 0
-    page.locator("#search-export").click()
+    page.locator("#search-export").click()  # the top result by default, not every result
     page.wait_for_function("() => document.body.innerText.includes('@article') || "
                            "document.body.innerText.includes('@misc')", timeout=60_000)
+    exported = page.evaluate("() => document.body.innerText")
+    assert exported.count("@article{") + exported.count("@misc{") == 1
     _shot(page, "search-export.png")
 
 
