@@ -98,29 +98,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(port: int, server: subprocess.Popen, timeout: float = 180) -> str:
-    url = f"http://127.0.0.1:{port}/"
+def wait_for(port: int, server: subprocess.Popen, timeout: float = 180, path: str = "/", what: str = "the UI") -> str:
+    """The server's base URL once `path` answers; an error when it exits or takes too long."""
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the UI exited: {server.stderr.read()[-2000:]}")
+            raise RuntimeError(f"{what} exited: {server.stderr.read()[-2000:]}")
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url + path, timeout=2)
             return url
         except OSError:
             time.sleep(1)
-    raise RuntimeError("the UI did not start in time")
+    raise RuntimeError(f"{what} did not start in time")
 
 
 def run_users(url: str, pid: int, titles: list[str], users: int, requests: int) -> Tally:
     """`users` sessions at once, `requests` answers in all; RSS sampled every second meanwhile."""
     tally = Tally(pid=pid)
     ask(url, titles[0], tally, warmup=True)  # loads the models once, outside the measurement
+    return fan_out(tally, [lambda u=u, n=n: user(url, u, n, titles, tally) for u, n in enumerate(shares(requests, users))])
+
+
+def shares(requests: int, workers: int) -> list[int]:
+    """`requests` split as evenly as possible over `workers`.
+
+    >>> shares(10, 4)
+    [3, 3, 2, 2]
+    """
+    return [requests // workers + (1 if w < requests % workers else 0) for w in range(workers)]
+
+
+def fan_out(tally: Tally, workers: list) -> Tally:
+    """Run the workers at once, the server's RSS sampled every second meanwhile; the wall time and a
+    last RSS reading go into the tally."""
     stop = threading.Event()
-    sampler = threading.Thread(target=sample_rss, args=(pid, tally, stop), daemon=True)
+    sampler = threading.Thread(target=sample_rss, args=(tally.pid, tally, stop), daemon=True)
     sampler.start()
-    shares = [requests // users + (1 if u < requests % users else 0) for u in range(users)]
-    threads = [threading.Thread(target=user, args=(url, u, shares[u], titles, tally)) for u in range(users)]
+    threads = [threading.Thread(target=work) for work in workers]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -129,7 +144,7 @@ def run_users(url: str, pid: int, titles: list[str], users: int, requests: int) 
     tally.seconds = time.perf_counter() - started
     stop.set()
     sampler.join()
-    tally.rss.append((tally.answered, rss_mb(pid)))
+    tally.rss.append((tally.answered, rss_mb(tally.pid)))
     return tally
 
 
@@ -155,7 +170,7 @@ def ask(url: str, title: str, tally: Tally, *, client=None, question: str | None
     question = question or f"What does the paper '{title}' propose?"
     started = time.perf_counter()
     try:
-        messages, _sources, _box, answer = client.predict(question, 10, "", "", api_name="/chat")
+        messages, _sources, answer = client.predict(question, 10, "", "", api_name="/chat")
     except Exception as error:  # noqa: BLE001 - a failed request is a result, counted and shown
         with tally.lock:
             tally.errors.append(f"{type(error).__name__}: {error}"[:200])
@@ -213,24 +228,33 @@ def rss_at(tally: Tally, answers: int) -> float:
     return next((mb for n, mb in tally.rss if n >= answers), tally.rss[-1][1])
 
 
-def write_results(tally: Tally, args) -> None:
+def summarize(tally: Tally, requests: int, marks: tuple[int, ...]) -> dict:
+    """What both soaks report: answers, failures, cross-talk, latency, RSS at the marks, the setup."""
     lat = sorted(tally.latencies)
     pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")  # noqa: E731
-    marks = [m for m in (args.users, 50, 100, 150, args.requests) if m <= args.requests]
-    summary = {
-        "users": args.users, "requests": args.requests, "answered": tally.answered,
+    return {
+        "requests": requests, "answered": tally.answered,
         "errors": len(tally.errors), "crosstalk": len(tally.crosstalk), "seconds": round(tally.seconds, 1),
         "latency_s": {"p50": round(pct(0.5), 2), "p95": round(pct(0.95), 2), "max": round(max(lat, default=0), 2),
                       "mean": round(statistics.fmean(lat), 2) if lat else None},
-        "rss_mb": {str(m): round(rss_at(tally, m), 1) for m in marks},
-        "rss_growth_mb_after_50": round(rss_at(tally, args.requests) - rss_at(tally, 50), 1),
+        "rss_mb": {str(m): round(rss_at(tally, m), 1) for m in marks if m <= requests},
         "llm": LLM, "max_tokens": MAX_TOKENS, "concurrency": 2, "papers": PAPERS,
         "load_average_at_end": round(os.getloadavg()[0], 1),
         "first_errors": tally.errors[:5], "first_crosstalk": tally.crosstalk[:5]}
+
+
+def save(name: str, summary: dict, tally: Tally, markdown: str) -> None:
+    """results/<name>.json (with every RSS sample) and results/<name>.md, and the table on stdout."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "soak.json").write_text(json.dumps(summary | {"rss_samples": tally.rss}, indent=1))
-    (RESULTS / "soak.md").write_text(report(summary))
-    print(report(summary))
+    (RESULTS / f"{name}.json").write_text(json.dumps(summary | {"rss_samples": tally.rss}, indent=1))
+    (RESULTS / f"{name}.md").write_text(markdown)
+    print(markdown)
+
+
+def write_results(tally: Tally, args) -> None:
+    summary = {"users": args.users} | summarize(tally, args.requests, (args.users, 50, 100, 150, args.requests))
+    summary["rss_growth_mb_after_50"] = round(rss_at(tally, args.requests) - rss_at(tally, 50), 1)
+    save("soak", summary, tally, report(summary))
 
 
 def report(s: dict) -> str:

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from benchmarks.soak import (LLM, MAX_TOKENS, PAPERS, RESULTS, ROOT, TURNS_PER_CHAT, Tally, ensure_index,
-                             free_port, rss_at, rss_mb, sample_rss, server_env)
+from benchmarks.soak import (ROOT, TURNS_PER_CHAT, Tally, ensure_index, fan_out, free_port, rss_at, rss_mb, save,
+                             server_env, shares, summarize, wait_for)
 
 
 def main() -> None:
@@ -41,28 +39,13 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port), "--concurrency", "2"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        url = wait_for(port, server)
+        url = wait_for(port, server, timeout=300, path="/openapi.json", what="serve")
         papers = {h["paper_id"] for t in titles for h in search(url, t)}
         tally = run_clients(url, server.pid, titles, papers, args.clients, args.requests)
     finally:
         server.terminate()
         server.wait(timeout=30)
     write_results(tally, args)
-
-
-def wait_for(port: int, server: subprocess.Popen, timeout: float = 300) -> str:
-    import httpx
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"serve exited: {server.stderr.read()[-2000:]}")
-        try:
-            httpx.get(f"{url}/openapi.json", timeout=2).raise_for_status()
-            return url
-        except httpx.HTTPError:
-            time.sleep(1)
-    raise RuntimeError("serve did not start in time")
 
 
 def search(url: str, title: str) -> list[dict]:
@@ -80,22 +63,8 @@ def run_clients(url: str, pid: int, titles: list[str], papers: set[str], clients
     for t in warm:
         t.join()
     tally.rss.append((0, rss_mb(pid)))
-    stop = threading.Event()
-    sampler = threading.Thread(target=sample_rss, args=(pid, tally, stop), daemon=True)
-    sampler.start()
-    shares = [requests // clients + (1 if c < requests % clients else 0) for c in range(clients)]
-    threads = [threading.Thread(target=client, args=(url, c, shares[c], titles, papers, tally))
-               for c in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    tally.seconds = time.perf_counter() - started
-    stop.set()
-    sampler.join()
-    tally.rss.append((tally.answered, rss_mb(pid)))
-    return tally
+    return fan_out(tally, [lambda c=c, n=n: client(url, c, n, titles, papers, tally)
+                           for c, n in enumerate(shares(requests, clients))])
 
 
 def client(url: str, number: int, turns: int, titles: list[str], papers: set[str], tally: Tally) -> None:
@@ -165,25 +134,11 @@ def crosstalk(question: str, events: list[tuple[str, dict]], papers: set[str]) -
 
 
 def write_results(tally: Tally, args) -> None:
-    lat = sorted(tally.latencies)
-    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")  # noqa: E731
-    marks = [m for m in (0, 50, 100, 150, args.requests) if m <= args.requests]
     half = args.requests // 2
-    summary = {
-        "clients": args.clients, "requests": args.requests, "answered": tally.answered,
-        "errors": len(tally.errors), "crosstalk": len(tally.crosstalk), "seconds": round(tally.seconds, 1),
-        "latency_s": {"p50": round(pct(0.5), 2), "p95": round(pct(0.95), 2), "max": round(max(lat, default=0), 2),
-                      "mean": round(statistics.fmean(lat), 2) if lat else None},
-        "rss_mb": {str(m): round(rss_at(tally, m), 1) for m in marks},
-        "rss_growth_mb_first_half": round(rss_at(tally, half) - rss_at(tally, 0), 1),
-        "rss_growth_mb_second_half": round(rss_at(tally, args.requests) - rss_at(tally, half), 1),
-        "llm": LLM, "max_tokens": MAX_TOKENS, "concurrency": 2, "papers": PAPERS,
-        "load_average_at_end": round(os.getloadavg()[0], 1),
-        "first_errors": tally.errors[:5], "first_crosstalk": tally.crosstalk[:5]}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "soak-http.json").write_text(json.dumps(summary | {"rss_samples": tally.rss}, indent=1))
-    (RESULTS / "soak-http.md").write_text(report(summary))
-    print(report(summary))
+    summary = {"clients": args.clients} | summarize(tally, args.requests, (0, 50, 100, 150, args.requests))
+    summary["rss_growth_mb_first_half"] = round(rss_at(tally, half) - rss_at(tally, 0), 1)
+    summary["rss_growth_mb_second_half"] = round(rss_at(tally, args.requests) - rss_at(tally, half), 1)
+    save("soak-http", summary, tally, report(summary))
 
 
 def report(s: dict) -> str:
