@@ -85,11 +85,12 @@ def read_progress(path: Path) -> dict | None:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    data["state"] = "running" if _alive(int(data.pop("pid", 0))) else "interrupted"
+    data["state"] = "running" if alive(int(data.pop("pid", 0))) else "interrupted"
     return data
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process with this id is running (a progress record's or a build lock's owner)."""
     try:
         os.kill(pid, 0)
     except (OSError, ValueError):

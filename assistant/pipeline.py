@@ -248,10 +248,7 @@ class Assistant:
         """Encode every paper the quality index lacks (resumable); the number encoded."""
         from assistant.embedding import load_embedder
         from assistant.quality import quality_settings
-        index = self.quality
-        if not index.todo():
-            return 0
-        return index.build(load_embedder(quality_settings(self.settings)), progress)
+        return self.quality.build(lambda: load_embedder(quality_settings(self.settings)), progress)
 
     def describe(self) -> dict[str, Any]:
         """What a result was produced with: for eval records and the UI's settings panel."""

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from assistant.config import Settings
+from assistant.manifest import alive
 from assistant.types import Paper
 
 SCHEMA = 1
@@ -157,16 +158,20 @@ class QualityIndex:
         return self._ready
 
     # -- building -----------------------------------------------------------------------------------
-    def build(self, embedder, progress: Callable[[int, int], None] | None = None,
+    def build(self, load_embedder: Callable[[], object], progress: Callable[[int, int], None] | None = None,
               batch_papers: int = 64) -> int:
         """Encode every paper without an up-to-date vector, in batches written as they finish (an
         interrupted build resumes where it stopped); drop vectors of papers no longer indexed.
+        The embedder is loaded (`load_embedder()`) only when there is something to encode.
         Returns the number of papers encoded."""
         papers = self.store.papers()
         stale = [pid for pid in self.stored_hashes() if pid not in papers]
         for start in range(0, len(stale), 500):
             self.collection.delete(ids=stale[start:start + 500])
         todo = sorted(self.todo(), key=lambda p: len(p.title) + len(p.abstract))  # similar lengths batch well
+        if not todo:
+            return 0
+        embedder = load_embedder()
         limit = self.settings.models.quality_max_tokens
         embedder.model.max_seq_length = min(embedder.model.max_seq_length, limit)  # the long tail costs most
         done = 0
@@ -230,10 +235,9 @@ def release_lock(path: Path) -> None:
 def _lock_owner(path: Path) -> int | None:
     try:
         pid = int(json.loads(path.read_text())["pid"])
-        os.kill(pid, 0)
-        return pid
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return pid if alive(pid) else None
 
 
 def start_background_build(index: QualityIndex, global_args: list[str]) -> int | None:

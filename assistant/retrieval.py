@@ -12,6 +12,7 @@ from assistant.errors import UsageError
 from assistant.evidence import pick_evidence
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 from assistant.lexical import LexicalIndex
+from assistant.quality import QualityIndex
 from assistant.store import DenseMatch, Filters, PaperStore
 from assistant.types import Hit, Paper
 
@@ -19,12 +20,12 @@ from assistant.types import Hit, Paper
 class Retriever:
     """One per process: holds the embedder, the store and the lexical index."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: PaperStore, quality=None):
+    def __init__(self, settings: Settings, embedder: Embedder, store: PaperStore, quality: QualityIndex):
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self._lexical: LexicalIndex | None = None
-        self._quality = quality
+        self.quality = quality
         self._quality_embedder = None
         self._pool = None
 
@@ -90,14 +91,6 @@ class Retriever:
         return [Hit(paper=papers[pid], score=fused[pid], rank=i, evidence=evidence.get(pid, []),
                     dense_score=similarity.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
-
-    @property
-    def quality(self):
-        """The quality index beside the store (assistant/quality.py)."""
-        if self._quality is None:
-            from assistant.quality import QualityIndex
-            self._quality = QualityIndex(self.settings, self.store)
-        return self._quality
 
     def _quality_query(self, query: str):
         """A future of the quality embedder's query vector, or None while that index is incomplete."""

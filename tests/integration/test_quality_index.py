@@ -41,7 +41,7 @@ def test_interrupted_build_resumes_and_is_used_only_when_complete(fresh):
             raise Stop  # as if the background process were killed after its first batches
 
     with pytest.raises(Stop):
-        assistant.quality.build(assistant.embedder, interrupt, batch_papers=4)
+        assistant.quality.build(lambda: assistant.embedder, interrupt, batch_papers=4)
     state = assistant.quality_state()
     assert (state.state, state.covered, state.papers) == ("incomplete", 4, 15)
     assert not assistant.quality.ready()
