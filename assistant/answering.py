@@ -42,8 +42,11 @@ def abstain_reason(hits: list[Hit], settings: Settings, question: str = "") -> s
     titles = {i: h.paper.title for i, h in enumerate(hits[:3], start=1)}
     if question and named_sources(question, paper_names(titles), titles):
         return None
-    # both signals weak: no passage is close in meaning and none shares the question's rare words
-    dense = max((h.dense_score or 0.0) for h in hits[:3])
+    # both signals weak: no passage is close in meaning and none shares the question's rare words.
+    # Closeness in meaning is read over every retrieved paper, not the first three: the ranking may
+    # be another embedder's (the quality index), which can place the paper closest in MiniLM's
+    # terms fourth while the right paper, worded unlike the question, comes first.
+    dense = max((h.dense_score or 0.0) for h in hits)
     lexical = max((h.lexical_score or 0.0) for h in hits[:3])
     a = settings.answer
     if dense < a.abstain_dense and lexical < a.abstain_lexical:

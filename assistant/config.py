@@ -164,9 +164,9 @@ class AnswerSettings(BaseModel):
                                "(repeatable answers)")
     seed: int = Field(0, description="LLM sampling seed, for repeatable answers when temperature > 0")
     # calibrated on dev: 8 of 14 unanswerable, 0 of 46 answerable
-    abstain_dense: float = Field(0.46, description="abstain before generating when the top papers' dense score "
-                                 "(cosine, with its best-sentence term) is below this and their BM25 score is "
-                                 "below abstain_lexical")
+    abstain_dense: float = Field(0.46, description="abstain before generating when every retrieved paper's "
+                                 "dense score (cosine, with its best-sentence term) is below this and the top "
+                                 "three's BM25 score is below abstain_lexical")
     abstain_lexical: float = Field(10.0, ge=0, description="the BM25 score below which (with abstain_dense) the "
                                    "papers are taken not to cover the question")
     support_threshold: float = Field(0.55, description="a generated sentence is shown only when a source "

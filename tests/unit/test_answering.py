@@ -55,6 +55,15 @@ def test_abstains_when_nothing_is_close():
     assert abstain_reason(SOURCES, settings) is None
 
 
+def test_a_close_paper_anywhere_in_the_results_keeps_a_question_answerable():
+    """The quality index ranks with another embedder: the paper closest in MiniLM's terms may come
+    fourth while the right one, worded unlike the question, comes first (dev-006)."""
+    weak = [hit(i, "a", "x", dense=0.43, lexical=8.0) for i in range(1, 4)]
+    assert abstain_reason(weak, Settings()) is not None
+    assert abstain_reason([*weak, hit(4, "b", "y", dense=0.5, lexical=1.0)], Settings()) is None
+    assert abstain_reason([*weak, hit(4, "b", "y", dense=0.2, lexical=30.0)], Settings()) is not None
+
+
 def test_keyword_match_keeps_a_question_answerable():
     strong_lexical = [hit(1, "a", "x", dense=0.3, lexical=30.0)]
     assert abstain_reason(strong_lexical, Settings()) is None
