@@ -8,8 +8,11 @@ its own turns. The server's RSS is sampled throughout. Loops are bounded and not
 loopback. The issue's 16 HTTP clients against `serve` are `benchmarks/soak_http.py`.
 
     .venv/bin/python -m benchmarks.soak [--users 16] [--requests 200] [--data-dir /tmp/bench-soak]
+                                        [--trace DIR]
 
-Writes results/soak.md and results/soak.json.
+Writes results/soak.md and results/soak.json. `--trace DIR` runs the server under tracemalloc
+(`benchmarks/traced_server.py`) with tracing from answer 20, snapshots it after answer 50 and at the end, and writes what grew
+between the two, by allocation site, to results/soak-trace.md: slower, for diagnosis only.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -46,6 +51,8 @@ class Tally:
     rss: list[tuple[int, float]] = field(default_factory=list)  # (answers so far, server RSS in MB)
     seconds: float = 0.0
     pid: int = 0  # the server's
+    snapshot_at: int | None = None  # answers after which a traced server snapshots its heap
+    trace_from: int = 20  # answers after which a traced server starts tracing
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -54,20 +61,29 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/bench-soak"))
+    parser.add_argument("--trace", type=Path, metavar="DIR", help="run the server under tracemalloc; snapshots go here")
     args = parser.parse_args()
     env = server_env(args.data_dir)
     titles = ensure_index(args.data_dir, env)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "assistant", "ui", "--host", "127.0.0.1", "--port", str(port),
+    module = "assistant"
+    if args.trace:
+        module, env["SOAK_TRACE_DIR"] = "benchmarks.traced_server", str(args.trace)
+        shutil.rmtree(args.trace, ignore_errors=True)
+    server = subprocess.Popen([sys.executable, "-m", module, "ui", "--host", "127.0.0.1", "--port", str(port),
                                "--concurrency", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     try:
         url = wait_for(port, server)
-        tally = run_users(url, server.pid, titles, args.users, args.requests)
+        tally = run_users(url, server.pid, titles, args.users, args.requests, snapshot_at=50 if args.trace else None)
+        if args.trace:
+            snapshot(server.pid, args.trace, 2)
     finally:
         server.terminate()
         server.wait(timeout=30)
     write_results(tally, args)
+    if args.trace:
+        write_trace(args.trace, tally)
 
 
 def server_env(data_dir: Path) -> dict[str, str]:
@@ -113,9 +129,11 @@ def wait_for(port: int, server: subprocess.Popen, timeout: float = 180, path: st
     raise RuntimeError(f"{what} did not start in time")
 
 
-def run_users(url: str, pid: int, titles: list[str], users: int, requests: int) -> Tally:
-    """`users` sessions at once, `requests` answers in all; RSS sampled every second meanwhile."""
-    tally = Tally(pid=pid)
+def run_users(url: str, pid: int, titles: list[str], users: int, requests: int,
+              snapshot_at: int | None = None) -> Tally:
+    """`users` sessions at once, `requests` answers in all; RSS sampled every second meanwhile (and a
+    traced server told to snapshot its heap once `snapshot_at` answers are in)."""
+    tally = Tally(pid=pid, snapshot_at=snapshot_at)
     ask(url, titles[0], tally, warmup=True)  # loads the models once, outside the measurement
     return fan_out(tally, [lambda u=u, n=n: user(url, u, n, titles, tally) for u, n in enumerate(shares(requests, users))])
 
@@ -184,6 +202,8 @@ def ask(url: str, title: str, tally: Tally, *, client=None, question: str | None
         tally.latencies.append(elapsed)
         if problem:
             tally.crosstalk.append(problem)
+        if tally.snapshot_at and tally.answered in (tally.trace_from, tally.snapshot_at):
+            os.kill(tally.pid, signal.SIGUSR1)
         if tally.answered % 20 == 0:
             print(f"{tally.answered} answered, server RSS {rss_mb(tally.pid):.0f} MB", file=sys.stderr, flush=True)
 
@@ -255,6 +275,42 @@ def write_results(tally: Tally, args) -> None:
     summary = {"users": args.users} | summarize(tally, args.requests, (args.users, 50, 100, 150, args.requests))
     summary["rss_growth_mb_after_50"] = round(rss_at(tally, args.requests) - rss_at(tally, 50), 1)
     save("soak", summary, tally, report(summary))
+
+
+def snapshot(pid: int, trace: Path, k: int, timeout: float = 300) -> None:
+    """Ask the traced server for its k-th heap snapshot and wait until it is written."""
+    os.kill(pid, signal.SIGUSR1)
+    path, deadline = trace / f"snapshot-{k}.bin", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.stat().st_size and time.time() - path.stat().st_mtime > 2:
+            return
+        time.sleep(1)
+    raise RuntimeError(f"the traced server wrote no {path.name} in {timeout:.0f} s")
+
+
+def write_trace(trace: Path, tally: Tally, top: int = 20) -> None:
+    """What the live Python heap gained between the two snapshots, by allocation site, next to RSS."""
+    import tracemalloc
+    first, last = (tracemalloc.Snapshot.load(str(trace / f"snapshot-{k}.bin")) for k in (1, 2))
+    size = lambda snap: sum(s.size for s in snap.statistics("filename")) / 2**20  # noqa: E731
+    rows = [f"| {d.size_diff / 1024:+,.0f} | {d.count_diff:+,} | {d.traceback.format()[-1].strip() if d.traceback else ''} |"
+            for d in last.compare_to(first, "lineno")[:top]]
+    stacks = []
+    for d in last.compare_to(first, "traceback")[:5]:
+        stacks.append(f"### {d.size_diff / 1024:+,.0f} KiB in {d.count_diff:+,} blocks\n\n```\n"
+                      + "\n".join(d.traceback.format(most_recent_first=True)[:16]) + "\n```")
+    markdown = f"""# What the UI server's Python heap gained during the soak (`python -m benchmarks.soak --trace`)
+
+Snapshots after answer {tally.snapshot_at} and after the last ({tally.answered}), each after a full garbage
+collection, of the server run under tracemalloc. Traced live heap: {size(first):.1f} → {size(last):.1f} MiB;
+server RSS meanwhile {rss_at(tally, tally.snapshot_at or 0):.0f} → {tally.rss[-1][1]:.0f} MB. What tracemalloc does not see
+(native allocations: llama.cpp, torch, sqlite; and malloc's own fragmentation) is the difference.
+
+| KiB | blocks | allocated at |
+|---:|---:|---|
+""" + "\n".join(rows) + "\n\n## The largest growing call stacks\n\n" + "\n\n".join(stacks) + "\n"
+    (RESULTS / "soak-trace.md").write_text(markdown)
+    print(markdown)
 
 
 def report(s: dict) -> str:
