@@ -62,6 +62,10 @@ class ModelSettings(BaseModel):
                     "Only for plain mean-pooling embedders (MiniLM); others encode every text")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where local models run; auto: a CUDA "
                                                    "GPU when torch sees one, else CPU")
+    cpu_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="number format of the local embedders on CPU; auto: bfloat16 where the processor "
+        "computes it natively (AMX or AVX-512 BF16: about 2x faster indexing, vectors within 0.9999 cosine of "
+        "float32's), else float32")
     quality_embedder: str | None = Field(
         "embeddinggemma-300m", description="a stronger, slower embedder whose whole-abstract vectors join the "
         "ranking once they cover every paper (built after the main index, in the background); empty = off, "

@@ -15,7 +15,7 @@ from assistant.errors import ConfigError, ModelMissingError
 from assistant.late_chunking import PassText, pool, split_pieces, token_ranges
 from assistant.models import REGISTRY, resolve_model_path
 
-_CACHE: dict[tuple[str, str], "Embedder"] = {}
+_CACHE: dict[tuple[str, str, bool], "Embedder"] = {}  # (path, device, bfloat16)
 _LOCK = threading.Lock()
 
 
@@ -113,7 +113,7 @@ class Embedder:
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 batch = order[start:start + batch_size]
-                width = max(len(sequences[i]) for i in batch)
+                width = bucketed(max(len(sequences[i]) for i in batch))
                 ids = torch.full((len(batch), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
                 for row, i in enumerate(batch):
@@ -129,9 +129,46 @@ class Embedder:
 
     def _encode(self, texts: list[str], prompt: str | None, batch_size: int) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=batch_size, prompt=prompt,
-                                    normalize_embeddings=True, convert_to_numpy=True,
+                                    normalize_embeddings=False, convert_to_numpy=True,
                                     show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        # normalised here, in float32: a bfloat16 model's own normalisation is off by up to 0.3%
+        vectors = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0)
+
+
+LENGTH_BUCKET = 16  # tokens: texts are padded to a multiple of this
+
+
+def _bucket_lengths(model) -> None:
+    """Pad every batch to a multiple of LENGTH_BUCKET tokens. torch compiles and keeps a kernel for
+    each input shape it meets, so a server seeing every query length from 5 to 60 tokens grew by
+    hundreds of MB; a few buckets bound that. The attention mask keeps the vectors the same."""
+    for module in model:
+        if hasattr(module, "processing_kwargs"):
+            text = dict(module.processing_kwargs.get("text") or {})
+            module.processing_kwargs = {**module.processing_kwargs,
+                                        "text": {**text, "pad_to_multiple_of": LENGTH_BUCKET}}
+
+
+def bucketed(width: int) -> int:
+    return -(-width // LENGTH_BUCKET) * LENGTH_BUCKET
+
+
+def cpu_bfloat16(settings: Settings) -> bool:
+    """Whether local embedders on CPU run in bfloat16: asked for, or `auto` on a processor with
+    native bfloat16 arithmetic (elsewhere bfloat16 is emulated and slower than float32)."""
+    precision = settings.models.cpu_precision
+    return precision == "bfloat16" or (precision == "auto" and native_bfloat16())
+
+
+def native_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """AMX-BF16 or AVX-512 BF16 among the processor's flags (Linux; False where it cannot tell)."""
+    try:
+        flags = set(cpuinfo.read_text(errors="replace").split())
+    except OSError:
+        return False
+    return bool(flags & {"amx_bf16", "avx512_bf16"})
 
 
 def _device(settings: Settings) -> str:
@@ -219,8 +256,10 @@ def load_embedder(settings: Settings) -> Embedder:
     name = settings.models.embedder
     path = resolve_model_path(name, settings.models_dir)
     device = _device(settings)
+    bfloat16 = device == "cpu" and cpu_bfloat16(settings)
+    key = (path, device, bfloat16)
     with _LOCK:
-        cached = _CACHE.get((path, device))
+        cached = _CACHE.get(key)
         if cached is not None:
             return cached
         from sentence_transformers import SentenceTransformer
@@ -231,11 +270,15 @@ def load_embedder(settings: Settings) -> Embedder:
         except OSError as exc:
             raise ModelMissingError(f"cannot load embedder from {path}: {exc}",
                                     hint="run: python -m assistant models fetch") from exc
+        if bfloat16:
+            import torch
+            model.to(torch.bfloat16)
+        _bucket_lengths(model)
         spec = REGISTRY.get(name)
         prompts = getattr(model, "prompts", {}) or {}
         embedder = Embedder(
             name=embedder_name(settings), path=path, model=model,
             query_prompt=(spec.query_prompt if spec else None) or prompts.get("query"),
             document_prompt=(spec.document_prompt if spec else None) or prompts.get("document"))
-        _CACHE[(path, device)] = embedder
+        _CACHE[key] = embedder
         return embedder

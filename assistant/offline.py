@@ -1,4 +1,4 @@
-"""Set the offline environment block before any Hugging Face, llama-index, Gradio or Chroma import."""
+"""Set the offline environment block before any Hugging Face, llama-index, Gradio, Chroma or torch import."""
 
 import os
 
@@ -13,9 +13,19 @@ OFFLINE_ENV = {
 }
 
 
+# torch keeps a compiled oneDNN kernel per matrix shape it meets (0.5 MB each in float32, 2.3 MB in
+# bfloat16), up to 1,024 of each kind: a server meeting new text lengths grew without end in sight.
+# The embedder pads lengths to a few buckets (assistant/embedding.py); these caps bound the rest.
+KERNEL_CACHE_ENV = {
+    "LRU_CACHE_CAPACITY": "128",
+    "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "128",
+}
+
+
 def apply_offline_env() -> None:
-    """Export the offline block; values a user set explicitly win."""
-    for key, value in OFFLINE_ENV.items():
+    """Export the offline block and the kernel-cache bounds (read when torch loads); values a user
+    set explicitly win."""
+    for key, value in (OFFLINE_ENV | KERNEL_CACHE_ENV).items():
         os.environ.setdefault(key, value)
     # both spellings are read by different HTTP clients
     os.environ.setdefault("no_proxy", os.environ["NO_PROXY"])

@@ -86,7 +86,11 @@ def test_batched_vectors_are_the_local_models(server, local_embedder):
     got = client.embed_documents(texts(20))
     assert server.batches == [8, 8, 4]
     assert got.shape == (20, 384) and client.dim == 384
-    np.testing.assert_allclose(got, local_embedder.embed_documents(texts(20)), atol=1e-5)
+    # bfloat16 (models.cpu_precision) is not bit-exact across threads and batch shapes: the same
+    # vectors to well within what ranking can notice
+    local = local_embedder.embed_documents(texts(20), batch_size=8)
+    np.testing.assert_allclose(got, local, atol=2e-3)
+    assert (got * local).sum(axis=1).min() > 0.9999
 
 
 def test_a_500_is_retried_and_a_server_that_keeps_failing_is_one_clear_error(server):
