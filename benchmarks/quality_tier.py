@@ -24,7 +24,7 @@ EVALS = Path(__file__).resolve().parents[1] / "assistant" / "data" / "evals"
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "scifact"
 COLUMNS = ("hit@1", "mrr@10", "ndcg@10", "ms_p50", "ms_p95", "load")
 
-# (label, search mode, retrieval overrides)
+# (label, search mode, retrieval overrides[, model overrides])
 VARIANTS = (
     ("MiniLM hybrid (quality off)", "hybrid", {"quality_weight": 0.0}),
     ("Gemma dense alone", "dense", {"dense_weight": 0.0}),
@@ -33,6 +33,8 @@ VARIANTS = (
     ("hybrid + Gemma 2.0", "hybrid", {"quality_weight": 2.0}),
     ("hybrid + Gemma 1.0, MiniLM 0.5", "hybrid", {"quality_weight": 1.0, "dense_weight": 0.5}),
     ("hybrid + Gemma 3.0 (default)", "hybrid", {"quality_weight": 3.0}),
+    ("hybrid + Gemma 3.0, embedders in float32", "hybrid", {"quality_weight": 3.0}, {"cpu_precision": "float32"}),
+    ("hybrid + Gemma 3.0, embedders in bfloat16", "hybrid", {"quality_weight": 3.0}, {"cpu_precision": "bfloat16"}),
 )
 
 
@@ -40,8 +42,9 @@ def load_average() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def open_variant(data_dir: str | None, overrides: dict) -> Assistant:
+def open_variant(data_dir: str | None, overrides: dict, models: dict | None = None) -> Assistant:
     base = load_settings(**({"data_dir": data_dir} if data_dir else {}))
+    base = base.model_copy(update={"models": base.models.model_copy(update=models or {})})
     retrieval = base.retrieval.model_copy(update=overrides)
     # per-intent weights must not undo the variant's own quality/dense weights
     retrieval.intent_weights = {i: {k: v for k, v in w.items() if k not in overrides}
@@ -55,8 +58,8 @@ def open_variant(data_dir: str | None, overrides: dict) -> Assistant:
 
 def evaluate(data_dir: str | None, sets: list[tuple[str, list]], variants=VARIANTS) -> dict[str, list]:
     tables: dict[str, list] = {name: [] for name, _ in sets}
-    for label, mode, overrides in variants:
-        assistant = open_variant(data_dir, overrides)
+    for label, mode, overrides, *models in variants:
+        assistant = open_variant(data_dir, overrides, *models)
         for name, questions in sets:
             before = load_average()
             values = summarize(run_questions(assistant_search(assistant, mode), questions), with_ndcg=True)["overall"]
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scifact", metavar="DATA_DIR", help="a data dir holding the SciFact index")
     parser.add_argument("--variants", type=int, nargs="+", metavar="N",
                         help=f"only these rows of VARIANTS (0-{len(VARIANTS) - 1}; a big index is slow to score)")
+    parser.add_argument("--out", type=Path, help="where the table goes (default: results/quality-tier[-scifact].md)")
     args = parser.parse_args(argv)
     variants = [VARIANTS[i] for i in args.variants] if args.variants else VARIANTS
     if args.scifact:
@@ -84,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         sets = [("dev", dev), ("dev lookups", [q for q in dev if q.category == "lookup"]),
                 ("dev_paraphrase", load(EVALS / "dev_paraphrase.jsonl"))]
         out = RESULTS / "quality-tier.md"
+    out = args.out or out
     tables = evaluate(args.scifact, sets, variants)
     text = [f"# Quality index vs MiniLM only ({'SciFact' if args.scifact else 'sample'})", "",
             "Written by `benchmarks/quality_tier.py`; warm latency per search, load average before → after.", ""]
