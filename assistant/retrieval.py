@@ -12,7 +12,7 @@ from assistant.errors import UsageError
 from assistant.evidence import pick_evidence
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 from assistant.lexical import LexicalIndex
-from assistant.quality import QualityIndex
+from assistant.quality import QualityIndex, quality_settings
 from assistant.store import DenseMatch, Filters, PaperStore
 from assistant.types import Hit, Paper
 
@@ -99,7 +99,6 @@ class Retriever:
         if self._quality_embedder is None:
             from concurrent.futures import ThreadPoolExecutor
             from assistant.embedding import load_embedder
-            from assistant.quality import quality_settings
             self._quality_embedder = load_embedder(quality_settings(self.settings))
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-query",
                                             initializer=_half_the_cores)
@@ -148,7 +147,7 @@ def _same_dense_weights(a: RetrievalSettings, b: RetrievalSettings) -> bool:
 def _half_the_cores() -> None:
     """torch's intra-op threads for the calling thread only: the quality query encodes beside the
     MiniLM/BM25 search, and two pools each as wide as the machine spin against each other (on
-    2 cores, warm search p50 176 ms with both at 2 threads, 120 ms with the quality thread at 1)."""
+    2 cores, warm search p50 176 ms with both at 2 threads, about 140 ms with the quality thread at 1)."""
     import os
     import torch
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))

@@ -18,9 +18,7 @@ from pathlib import Path
 from assistant.config import load_settings
 from assistant.pipeline import Assistant
 from benchmarks.harness import assistant_search, load, markdown_table, run_questions, summarize
-from benchmarks.retrieval import RESULTS
-
-EVALS = Path(__file__).resolve().parents[1] / "assistant" / "data" / "evals"
+from benchmarks.retrieval import EVALS, RESULTS
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "scifact"
 COLUMNS = ("hit@1", "mrr@10", "ndcg@10", "ms_p50", "ms_p95", "load")
 

@@ -14,27 +14,21 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
 from assistant.config import load_settings
-from assistant.embedding import load_embedder
+from assistant.embedding import load_embedder, native_bfloat16
 from assistant.quality import quality_settings
-from benchmarks.retrieval import RESULTS
-
-EVALS = Path(__file__).resolve().parents[1] / "assistant" / "data" / "evals"
+from benchmarks.harness import load
+from benchmarks.retrieval import EVALS, RESULTS
 
 
 def questions(n: int) -> list[str]:
-    out = []
-    for name in ("dev.jsonl", "dev_paraphrase.jsonl"):
-        out += [json.loads(line)["question"] for line in (EVALS / name).read_text().splitlines() if line.strip()]
-    return out[:n]
+    return [q.question for name in ("dev.jsonl", "dev_paraphrase.jsonl") for q in load(EVALS / name)][:n]
 
 
 def abstracts(n: int) -> list[str]:
@@ -97,7 +91,7 @@ def main() -> None:
 {len(queries)} real questions (dev, dev_paraphrase) encoded one at a time after a warm-up (a search's
 query vector), and {len(docs)} bundled abstracts in batches of 16 (an ingest); torch {torch.__version__},
 {torch.get_num_threads()} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, bf16 matmul units:
-{", ".join(f for f in ("amx_bf16", "avx512_bf16") if f in Path("/proc/cpuinfo").read_text()) or "none"}.
+{"yes (AMX-BF16 or AVX-512 BF16)" if native_bfloat16() else "none"}.
 Cosine is against float32's vector for the same text, over queries and abstracts.
 
 | model | variant | query ms p50 | query ms p95 | abstracts/s | cosine min | cosine mean | load avg |
