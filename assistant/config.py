@@ -56,10 +56,11 @@ class ModelSettings(BaseModel):
                                              "collection is named after it")
     embed_endpoint_key: str | None = Field(None, description="bearer token for the embeddings server")
     late_chunking: list[Literal["window", "sentence"]] = Field(
-        default_factory=lambda: [],
-        description="vector kinds pooled from one encoder pass over each abstract (late chunking) instead of "
-                    "encoded one text at a time; the whole-abstract vector always comes from that pass. "
-                    "Only for plain mean-pooling embedders (MiniLM); others encode every text")
+        default_factory=lambda: ["sentence"],
+        description="vector kinds pooled from the whole-abstract encoder pass (late chunking) instead of encoded "
+                    "one text at a time in a second pass. Sentences: the same retrieval on SciFact and the sample "
+                    "for about half the indexing work; windows: about one dev question worse. Only for plain "
+                    "mean-pooling embedders (MiniLM); others encode every text")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where local models run; auto: a CUDA "
                                                    "GPU when torch sees one, else CPU")
     cpu_precision: Literal["auto", "float32", "bfloat16"] = Field(

@@ -52,8 +52,9 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
 
     Searchable early: a first pass writes each paper's whole-abstract vector, which makes it
     searchable, then `searchable()` runs (the pipeline rebuilds BM25 there); a second pass adds
-    the window and sentence vectors that complete it. With late chunking all of them come from
-    one encoder pass per abstract, so each batch is written complete at once.
+    the window and sentence vectors that complete it. With late chunking the first pass also
+    writes the kinds pooled from the same encoder pass (`models.late_chunking`), and the second
+    encodes only the rest, text by text; with every kind late, each batch is complete at once.
     """
     started = time.perf_counter()
     new, changed, unchanged = plan(parsed.papers, store.stored_hashes())
@@ -66,21 +67,17 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
     work = [(p, chunk_paper(p, r.window_sentences, r.window_stride), paper_sentences(p)) for p in todo]
     batches = [work[i:i + BATCH_PAPERS] for i in range(0, len(work), BATCH_PAPERS)]
     late = late_chunking_kinds(settings) if embedder.supports_late_chunking else ()
-    tracker = _Tracker(store, len(work), progress, passes=1 if late else 2)
+    rest = tuple(kind for kind in KINDS if kind not in late)  # encoded text by text in the second pass
+    tracker = _Tracker(store, len(work), progress, passes=2 if rest else 1)
     for batch in batches:
         # remove whatever an earlier (possibly interrupted) run left for these papers, then rewrite
         store.delete_papers([p.paper_id for p, _, _ in batch])
-        if late:
-            chunk_vecs, sent_vecs = batch_vectors(batch, embedder, settings, late)
-            store.write([p for p, _, _ in batch], [c for _, cs, _ in batch for c in cs], chunk_vecs,
-                        _sentence_rows(batch), sent_vecs)
-        else:
-            _write_whole_abstracts(batch, store, embedder, settings)
-        tracker.searchable(len(batch), complete=bool(late))
+        _first_pass(batch, store, embedder, settings, late, complete=not rest)
+        tracker.searchable(len(batch), complete=not rest)
     if searchable and work:
         searchable()
-    for batch in batches if not late else []:
-        _write_windows_and_sentences(batch, store, embedder, settings)
+    for batch in batches if rest else []:
+        _second_pass(batch, store, embedder, settings, rest)
         tracker.complete(len(batch))
     report.chunks_written = sum(len(cs) for _, cs, _ in work)
     report.papers_total = len(store.papers())
@@ -88,23 +85,36 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
     return report
 
 
+KINDS = ("window", "sentence")
+
+
 def _sentence_rows(batch) -> list[tuple[str, int, str]]:
     return [(p.paper_id, i, s) for p, _, ss in batch for i, s in enumerate(ss)]
 
 
-def _write_whole_abstracts(batch, store: PaperStore, embedder: Embedder, settings: Settings) -> None:
-    """First pass: the whole-abstract records, searchable but not complete."""
-    records = [cs[-1] for _, cs, _ in batch]  # chunk_paper puts the whole abstract last
-    vectors = embedder.embed_documents([c.text for c in records], batch_size=settings.models.embed_batch_size)
-    store.write([p for p, _, _ in batch], records, vectors, [], np.zeros((0, vectors.shape[1]), np.float32),
-                complete=False)
+def _first_pass(batch: Work, store: PaperStore, embedder: Embedder, settings: Settings,
+                late: tuple[str, ...], complete: bool) -> None:
+    """The whole-abstract records (searchable), with the `late` kinds pooled from the same encoder pass."""
+    papers = [p for p, _, _ in batch]
+    wholes = [cs[-1] for _, cs, _ in batch]  # chunk_paper puts the whole abstract last
+    if not late:
+        vectors = embedder.embed_documents([c.text for c in wholes], batch_size=settings.models.embed_batch_size)
+        store.write(papers, wholes, vectors, [], np.zeros((0, vectors.shape[1]), np.float32), complete=complete)
+        return
+    chunk_vecs, sent_vecs = late_vectors(batch, embedder, settings)
+    chunks = [c for _, cs, _ in batch for c in cs]
+    keep = [i for i, c in enumerate(chunks) if c.kind != "window" or "window" in late]
+    sentences = _sentence_rows(batch) if "sentence" in late else []
+    store.write(papers, [chunks[i] for i in keep], chunk_vecs[keep], sentences,
+                sent_vecs if sentences else sent_vecs[:0], complete=complete)
 
 
-def _write_windows_and_sentences(batch, store: PaperStore, embedder: Embedder, settings: Settings) -> None:
-    """Second pass: each text encoded on its own, then the papers are marked complete."""
+def _second_pass(batch: Work, store: PaperStore, embedder: Embedder, settings: Settings,
+                 kinds: tuple[str, ...]) -> None:
+    """The `kinds` the first pass left out, each text encoded on its own; then the papers are complete."""
     bs = settings.models.embed_batch_size
-    windows = [c for _, cs, _ in batch for c in cs[:-1]]
-    sentences = _sentence_rows(batch)
+    windows = [c for _, cs, _ in batch for c in cs[:-1]] if "window" in kinds else []
+    sentences = _sentence_rows(batch) if "sentence" in kinds else []
     store.write([p for p, _, _ in batch], windows, embedder.embed_documents([c.text for c in windows], batch_size=bs),
                 sentences, embedder.embed_documents([t for _, _, t in sentences], batch_size=bs))
     store.mark_complete([p.paper_id for p, _, _ in batch])
@@ -135,32 +145,20 @@ class _Tracker:
 Work = list[tuple[Paper, list[Chunk], list[str]]]  # each paper with its chunks and sentences
 
 
-def batch_vectors(batch: Work, embedder: Embedder, settings: Settings,
-                  late: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk vectors in chunk order, sentence vectors in sentence order) for a batch of papers,
-    from one encoder pass per abstract: the whole-abstract vector and the `late` kinds; a kind
-    not in `late` is encoded text by text."""
-    bs = settings.models.embed_batch_size
-    chunks = [c for _, cs, _ in batch for c in cs]
-    sentences = [s for _, _, ss in batch for s in ss]
+def late_vectors(batch: Work, embedder: Embedder, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk vectors in chunk order, sentence vectors in sentence order) for a batch of papers, every
+    one pooled from one encoder pass per abstract (late chunking)."""
     window = settings.retrieval.window_sentences
     passes = [paper_pass(p.title, ss, [(c.position, window) for c in cs if c.kind == "window"])
               for p, cs, ss in batch]
     chunk_rows, sentence_rows = [], []
-    for (_, cs, _), (whole, parts) in zip(batch, embedder.embed_late(passes, batch_size=bs)):
+    for (_, cs, _), (whole, parts) in zip(batch, embedder.embed_late(passes, batch_size=settings.models.embed_batch_size)):
         n_windows = len(cs) - 1  # chunk_paper: the windows, then the whole abstract
         chunk_rows += [*parts[:n_windows], whole]
         sentence_rows += list(parts[n_windows:])
     dim = len(chunk_rows[0])
-    chunk_vecs = np.asarray(chunk_rows, dtype=np.float32).reshape(-1, dim)
-    sent_vecs = np.asarray(sentence_rows, dtype=np.float32).reshape(-1, dim)
-    if "window" not in late:
-        windows = [i for i, c in enumerate(chunks) if c.kind == "window"]
-        if windows:
-            chunk_vecs[windows] = embedder.embed_documents([chunks[i].text for i in windows], batch_size=bs)
-    if "sentence" not in late and sentences:
-        sent_vecs = embedder.embed_documents(sentences, batch_size=bs)
-    return chunk_vecs, sent_vecs
+    return (np.asarray(chunk_rows, dtype=np.float32).reshape(-1, dim),
+            np.asarray(sentence_rows, dtype=np.float32).reshape(-1, dim))
 
 
 def tqdm_progress(desc: str = "embedding") -> tuple[Progress, Callable[[], None]]:

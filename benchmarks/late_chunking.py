@@ -86,8 +86,10 @@ FINDINGS = """## Findings (2026-12-02)
   SciFact, where a claim restates one sentence, was not measured for `s` in time (about an hour of this
   shared CPU). With everything late (`sw`) SciFact falls from 0.858 (separate, committed
   `scifact-minilm.md`, 1,344 s idle) to 0.831 hybrid, for a quarter of the CPU (834 CPU s, about 420 s idle).
-- **Default:** separate encodes (`models.late_chunking = []`), in two passes so papers are searchable after
-  the whole-abstract pass; `["sentence"]` is the candidate to try next once SciFact confirms it.
+- **Default:** `models.late_chunking = ["sentence"]` since SciFact confirmed it (results/quality-tier-scifact-late-sentences.md:
+  claims MRR@10 0.832 late vs 0.835 separate, BEIR nDCG@10 0.728 both; with the quality index 0.876 vs 0.879). Still two
+  passes: the first writes the whole-abstract vector and the sentence vectors pooled from the same encode (searchable),
+  the second encodes the windows one by one (complete).
 - **int8 (torch dynamic quantization of the Linear layers):** half the CPU of fp32 on the late pass of 60
   SciFact abstracts (4.7 vs 9.5 CPU s), but the vectors drift (cosine to fp32: mean 0.925, min 0.86), too far
   to keep the retrieval numbers without retuning; not adopted. ONNX Runtime / OpenVINO were not tried.

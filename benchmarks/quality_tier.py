@@ -33,6 +33,9 @@ VARIANTS = (
     ("hybrid + Gemma 3.0 (default)", "hybrid", {"quality_weight": 3.0}),
     ("hybrid + Gemma 3.0, embedders in float32", "hybrid", {"quality_weight": 3.0}, {"cpu_precision": "float32"}),
     ("hybrid + Gemma 3.0, embedders in bfloat16", "hybrid", {"quality_weight": 3.0}, {"cpu_precision": "bfloat16"}),
+    ("MiniLM hybrid, late-chunked sentences (quality off)", "hybrid", {"quality_weight": 0.0},
+     {"late_chunking": ["sentence"]}),
+    ("hybrid + Gemma 3.0, late-chunked sentences", "hybrid", {"quality_weight": 3.0}, {"late_chunking": ["sentence"]}),
 )
 
 

@@ -36,10 +36,13 @@ def crash_in_second_pass(monkeypatch) -> list[list[str]]:
     return batches
 
 
-def test_rerun_after_a_crash_stores_every_paper_once(embedder_present, tmp_path, make_settings, corpus_records,
+@pytest.mark.parametrize("late", [[], ["sentence"]], ids=["separate", "late-sentences"])
+def test_rerun_after_a_crash_stores_every_paper_once(late, embedder_present, tmp_path, make_settings, corpus_records,
                                                      write_jsonl, monkeypatch, assert_store_consistent):
+    """Both two-pass paths: everything encoded text by text after the first pass, or (the default) the
+    sentences pooled from the first pass and only the windows left for the second."""
     corpus = write_jsonl(tmp_path / "papers.jsonl", corpus_records[:N])
-    settings = make_settings(tmp_path / "data", models={"late_chunking": []})  # the two-pass path
+    settings = make_settings(tmp_path / "data", models={"late_chunking": late})
     parsed = ingest.read_paths([corpus])
 
     with monkeypatch.context() as patch:
@@ -57,6 +60,10 @@ def test_rerun_after_a_crash_stores_every_paper_once(embedder_present, tmp_path,
     assert (progress["papers_searchable"], progress["papers_complete"], progress["papers_todo"]) == (N, BATCH, N)
     hits = after_crash.search(corpus_records[N - 1]["title"], k=1)
     assert hits[0].paper.title == corpus_records[N - 1]["title"]
+    # late sentences come with the first pass: a searchable paper already has its sentence vectors
+    untouched = sorted(after_crash.store.incomplete() - set(batches[1]))  # never reached by the second pass
+    with_sentences = [pid for pid, (texts, _) in after_crash.store.sentences_of(untouched).items() if texts]
+    assert untouched and with_sentences == (untouched if late else [])
 
     # rerun (a new process would do the same): the first batch is unchanged, the rest written once
     assistant = Assistant(settings)
