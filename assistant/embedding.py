@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -13,6 +13,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import ConfigError, ModelMissingError
 from assistant.late_chunking import PassText, pool, split_pieces, token_ranges
+from assistant.model_thread import ModelThread
 from assistant.models import REGISTRY, resolve_model_path
 
 _CACHE: dict[tuple[str, str, bool], "Embedder"] = {}  # (path, device, bfloat16)
@@ -28,6 +29,8 @@ class Embedder:
     model: object
     query_prompt: str | None = None
     document_prompt: str | None = None
+    # every forward pass runs on this one thread, whichever thread asks (assistant/model_thread.py)
+    thread: ModelThread = field(default_factory=lambda: ModelThread("embedder"), repr=False, compare=False)
 
     @property
     def dim(self) -> int:
@@ -104,6 +107,10 @@ class Embedder:
     def _token_vectors(self, sequences: list[list[int]], batch_size: int,
                        on_batch: Callable[[int], None] | None) -> list[np.ndarray]:
         """The last hidden states of each token sequence; batches sorted by length (little padding)."""
+        return self.thread.run(self._token_vectors_here, sequences, batch_size, on_batch)
+
+    def _token_vectors_here(self, sequences: list[list[int]], batch_size: int,
+                            on_batch: Callable[[int], None] | None) -> list[np.ndarray]:
         import torch
         model = self.model[0].auto_model
         device = next(model.parameters()).device
@@ -128,6 +135,9 @@ class Embedder:
         return out
 
     def _encode(self, texts: list[str], prompt: str | None, batch_size: int) -> np.ndarray:
+        return self.thread.run(self._encode_here, texts, prompt, batch_size)
+
+    def _encode_here(self, texts: list[str], prompt: str | None, batch_size: int) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=batch_size, prompt=prompt,
                                     normalize_embeddings=False, convert_to_numpy=True,
                                     show_progress_bar=False)

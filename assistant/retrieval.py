@@ -27,7 +27,7 @@ class Retriever:
         self._lexical: LexicalIndex | None = None
         self.quality = quality
         self._quality_embedder = None
-        self._pool = None
+        self._quality_thread = None
 
     # -- lexical index upkeep ------------------------------------------------------------------
     @property
@@ -97,13 +97,12 @@ class Retriever:
         if not self.quality.ready():
             return None
         if self._quality_embedder is None:
-            from concurrent.futures import ThreadPoolExecutor
             from assistant.embedding import load_embedder
+            from assistant.model_thread import ModelThread
             self._quality_embedder = load_embedder(quality_settings(self.settings))
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-query",
-                                            initializer=_half_the_cores)
+            self._quality_thread = ModelThread("quality-query", torch_threads=_half_the_cores())
         embedder = self._quality_embedder
-        return self._pool.submit(lambda: embedder.embed_queries([query])[0])
+        return self._quality_thread.submit(lambda: embedder.embed_queries([query])[0])
 
     def _dense_scores(self, matches: list[DenseMatch], qvec: np.ndarray,
                       r: RetrievalSettings) -> dict[str, float]:
@@ -144,10 +143,9 @@ def _same_dense_weights(a: RetrievalSettings, b: RetrievalSettings) -> bool:
     return (a.whole_abstract_weight, a.sentence_weight) == (b.whole_abstract_weight, b.sentence_weight)
 
 
-def _half_the_cores() -> None:
-    """torch's intra-op threads for the calling thread only: the quality query encodes beside the
-    MiniLM/BM25 search, and two pools each as wide as the machine spin against each other (on
-    2 cores, warm search p50 176 ms with both at 2 threads, about 140 ms with the quality thread at 1)."""
+def _half_the_cores() -> int:
+    """torch's intra-op width for the quality query's thread: it encodes beside the MiniLM/BM25
+    search, and two pools each as wide as the machine spin against each other (on 2 cores, warm
+    search p50 176 ms with both at 2 threads, about 140 ms with the quality thread at 1)."""
     import os
-    import torch
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
+    return max(1, (os.cpu_count() or 2) // 2)

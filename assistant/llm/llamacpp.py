@@ -16,6 +16,7 @@ from assistant.errors import BackendError, ModelMissingError
 from assistant.llm.base import (Message, ModelLock, StreamMeter, check_messages, log, log_usage,
                                 truncate_at_stop)
 from assistant.llm.cache import shared
+from assistant.model_thread import ModelThread
 
 INSTALL_HINT = ('install it with: CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install "llama-cpp-python==0.3.36" '
                 "(compiles ~5-10 min), or pip install -e '.[llamacpp]'")
@@ -58,6 +59,7 @@ class LlamaCppBackend:
         self.n_threads = resolve_threads(n_threads)
         self.last_usage: dict = {}
         self._lock = ModelLock()
+        self._thread = ModelThread("llamacpp")
         try:
             self._llm = llama_cpp.Llama(model_path=self.model, n_ctx=n_ctx, n_threads=self.n_threads,
                                         n_threads_batch=self.n_threads, n_batch=n_batch, verbose=False)
@@ -85,8 +87,12 @@ class LlamaCppBackend:
 
     def generate(self, messages: list[Message], *, max_tokens: int, temperature: float = 0.0,
                  seed: int = 0, stop: list[str] | None = None) -> Iterator[str]:
-        """Stream the reply piece by piece; one generation at a time per model (others wait)."""
+        """Stream the reply piece by piece; one generation at a time per model (others wait), every
+        one on the model's own thread (assistant/model_thread.py), whichever thread iterates."""
         messages = check_messages(messages)
+        yield from self._thread.stream(lambda: self._generate_here(messages, max_tokens, temperature, seed, stop))
+
+    def _generate_here(self, messages, max_tokens, temperature, seed, stop) -> Iterator[str]:
         with self._lock.held(self.name):
             meter = StreamMeter()
             stream = self._start(messages, max_tokens, temperature, seed, stop)

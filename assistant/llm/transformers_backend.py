@@ -22,6 +22,7 @@ from typing import Iterator
 
 from assistant.errors import BackendError, ModelMissingError
 from assistant.llm.base import Message, ModelLock, StreamMeter, check_messages, log, log_usage, truncate_at_stop
+from assistant.model_thread import ModelThread
 from assistant.llm.cache import shared
 
 INSTALL_HINT = "pip install torch transformers (see the README for the CPU/GPU wheels)"
@@ -112,6 +113,7 @@ class TransformersBackend:
         self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         self.last_usage: dict = {}
         self._lock = ModelLock()
+        self._thread = ModelThread("transformers-generate")
         self._tokenizer, self._lm = self._load(tf, source)
 
     def _load(self, tf, source):
@@ -133,13 +135,13 @@ class TransformersBackend:
         with self._lock.held(self.name):
             meter = StreamMeter()
             inputs = self._encode(messages)
-            streamer, cancel, failure, thread = self._start(inputs, max_tokens, temperature, seed)
+            streamer, cancel, failure, running = self._start(inputs, max_tokens, temperature, seed)
             try:
                 for piece in truncate_at_stop((p for p in streamer if p), stop):
                     yield meter.saw(piece)
             finally:
                 cancel.set()
-                thread.join()
+                running.result()
             if failure:
                 raise BackendError(f"transformers generation failed: {failure[0]}") from failure[0]
             self.last_usage = meter.usage(int(inputs["input_ids"].shape[1]), streamer.generated)
@@ -151,7 +153,8 @@ class TransformersBackend:
         return {k: v.to(self.device) for k, v in inputs.items()}
 
     def _start(self, inputs, max_tokens: int, temperature: float, seed: int):
-        """Launch generation in a thread; return the text streamer, a cancel flag, a failure slot, the thread."""
+        """Launch generation on the model's thread; return the text streamer, a cancel flag, a failure slot
+        and the generation's Future."""
         torch, tf = _import("torch"), _import("transformers")
         streamer = _counting_streamer_class()(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         cancel, failure = threading.Event(), []
@@ -168,9 +171,8 @@ class TransformersBackend:
             except Exception as exc:  # surfaced in the caller's thread
                 failure.append(exc)
                 streamer.end()
-        thread = threading.Thread(target=run, name="transformers-generate", daemon=True)
-        thread.start()
-        return streamer, cancel, failure, thread
+        # the model's own long-lived thread, not a new one per answer (assistant/model_thread.py)
+        return streamer, cancel, failure, self._thread.submit(run)
 
     def _pad_id(self) -> int | None:
         pad = self._tokenizer.pad_token_id

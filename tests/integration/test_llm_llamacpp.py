@@ -109,3 +109,25 @@ def test_repeated_prefix_is_reused(llm, capsys):
         print(f"\n[llamacpp prefix cache] {cold['prompt_tokens']} prompt tokens: first token after "
               f"{cold['time_to_first_token_s']}s cold, {warm['time_to_first_token_s']}s with the prefix reused")
     assert cold["prompt_tokens"] > 150 and warm["completion_tokens"] > 0
+
+
+def test_a_stream_advanced_from_many_threads_decodes_on_the_models_own_thread(llm, monkeypatch):
+    """A web server advances one streamed answer from whichever worker thread is free; llama.cpp keeps
+    scratch memory per calling thread, so every decode step must still run on the model's one thread."""
+    decoding_threads = set()
+    real_eval = type(llm._llm).eval
+
+    def eval_recording(self, tokens):
+        decoding_threads.add(threading.current_thread().name)
+        return real_eval(self, tokens)
+    monkeypatch.setattr(type(llm._llm), "eval", eval_recording)
+    stream = llm.generate(MESSAGES, max_tokens=12)
+    pieces = []
+    while True:
+        step = threading.Thread(target=lambda: pieces.append(next(stream, None)))
+        step.start()
+        step.join()
+        if pieces[-1] is None:
+            break
+    assert len(pieces) > 3 and "".join(p for p in pieces if p).strip()
+    assert len(decoding_threads) == 1 and decoding_threads.pop().startswith("llamacpp")
