@@ -69,6 +69,8 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
     late = late_chunking_kinds(settings) if embedder.supports_late_chunking else ()
     rest = tuple(kind for kind in KINDS if kind not in late)  # encoded text by text in the second pass
     tracker = _Tracker(store, len(work), progress, passes=2 if rest else 1)
+    if work:
+        tracker.start()  # the bar's clock starts now, not after the first batch (no absurd first rate)
     for batch in batches:
         # remove whatever an earlier (possibly interrupted) run left for these papers, then rewrite
         store.delete_papers([p.paper_id for p, _, _ in batch])
@@ -126,6 +128,9 @@ class _Tracker:
     def __init__(self, store: PaperStore, todo: int, progress: Progress | None, passes: int):
         self.store, self.todo, self.progress, self.passes = store, todo, progress, passes
         self.done_searchable = self.done_complete = 0
+
+    def start(self) -> None:
+        self._report()
 
     def searchable(self, n: int, complete: bool) -> None:
         self.done_searchable += n
