@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.manifest import alive
+from assistant.store import get_all
 from assistant.types import Paper
 
 SCHEMA = 1
@@ -121,7 +122,7 @@ class QualityIndex:
     # -- state --------------------------------------------------------------------------------------
     def stored_hashes(self) -> dict[str, str]:
         if self._hashes is None:
-            got = self.collection.get(include=["metadatas"])
+            got = get_all(self.collection, include=["metadatas"])
             self._hashes = {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}
         return self._hashes
 
@@ -207,7 +208,7 @@ class QualityIndex:
     def _vectors(self) -> tuple[list[str], np.ndarray]:
         if self._matrix is None:
             papers = self.store.papers()
-            got = self.collection.get(include=["embeddings"])
+            got = get_all(self.collection, include=["embeddings"])
             keep = [i for i, pid in enumerate(got["ids"]) if pid in papers]
             matrix = np.asarray(got["embeddings"], dtype=np.float32)[keep] if keep else np.zeros((0, 1), np.float32)
             self._matrix = ([got["ids"][i] for i in keep], matrix)

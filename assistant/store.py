@@ -32,6 +32,7 @@ from assistant.text import split_sentences
 from assistant.types import Chunk, Paper
 
 SCHEMA_VERSION = 1
+GET_PAGE = 5000  # rows per Chroma read: one read of more than ~32k rows fails ("too many SQL variables")
 
 
 @dataclass
@@ -189,7 +190,7 @@ class PaperStore:
         """Every searchable paper by id, complete or not (cached until the next write)."""
         if self._papers is None:
             self._fingerprint = self._count = None
-            got = self._chunks.get(where={"kind": "abstract"}, include=["metadatas"])
+            got = get_all(self._chunks, where={"kind": "abstract"}, include=["metadatas"])
             self._papers, self._incomplete = {}, set()
             for meta in got["metadatas"] or []:
                 paper = Paper.from_dict(json.loads(meta["paper_json"]))
@@ -300,7 +301,7 @@ class PaperStore:
     # -- reading -------------------------------------------------------------------------------
     def all_chunk_texts(self) -> tuple[list[str], list[str], list[str]]:
         """(chunk_ids, paper_ids, texts) of every chunk, for the lexical index."""
-        got = self._chunks.get(include=["documents", "metadatas"])
+        got = get_all(self._chunks, include=["documents", "metadatas"])
         ids, pids, texts = [], [], []
         for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
             ids.append(cid)
@@ -406,3 +407,18 @@ class PaperStore:
 
 def paper_sentences(paper: Paper) -> list[str]:
     return split_sentences(paper.abstract)
+
+
+def get_all(collection, **kwargs) -> dict[str, list]:
+    """`collection.get(**kwargs)` for any number of rows, GET_PAGE at a time: Chroma's SQLite refuses
+    a single read of more than about 32,000 rows, which a library of some 7,000 papers reaches."""
+    keys = ["ids", *kwargs.get("include", [])]
+    out: dict[str, list] = {key: [] for key in keys}
+    offset = 0
+    while True:
+        got = collection.get(limit=GET_PAGE, offset=offset, **kwargs)
+        for key in keys:
+            out[key].extend(got[key] if got[key] is not None else [])
+        if len(got["ids"]) < GET_PAGE:
+            return out
+        offset += GET_PAGE
