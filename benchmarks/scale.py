@@ -1,7 +1,7 @@
 """Indexing at scale: 548 (the sample), 5,183 (SciFact) and 20,000 / 50,000 abstracts (synthetic).
 
-    nice -n 19 .venv/bin/python -m benchmarks.scale --sizes 548 5183
-    nice -n 19 .venv/bin/python -m benchmarks.scale --sizes 20000 50000
+    .venv/bin/python -m benchmarks.scale --sizes 548 5183      # on an idle machine
+    .venv/bin/python -m benchmarks.scale --sizes 20000 50000
 
 Per size: a fresh data dir under /tmp/bench-scale/, one `python -m assistant ingest FILE --json` in
 its own process (wall seconds, papers/s, CPU seconds, peak RSS), the store's size on disk, a BM25
@@ -161,9 +161,10 @@ def _order(results: dict) -> list[str]:
 
 def table(results: dict) -> str:
     lines = ["# Indexing at scale", "",
-             "One `python -m assistant ingest` per size in a fresh data dir on the shared 2-core machine under "
-             "`nice -n 19`; load average (1/5/15 min) before the ingest. *Searchable* is when the first pass "
-             "(whole-abstract vectors) had written every paper; *complete* adds the window and sentence vectors. "
+             "One `python -m assistant ingest` per size in a fresh data dir on the shared 2-core machine; load "
+             "average (1/5/15 min) before the ingest. *Searchable* is when the first pass (whole-abstract vectors, "
+             "and the sentence vectors pooled from the same encode, the default since 2026-12-02) had written every "
+             "paper; *complete* adds the window vectors (and, in rows before that date, the sentence vectors). "
              "CPU s is the ingest process's user + system time: on an idle machine, wall time is about CPU s / 2 "
              "(two torch threads). A row stopped when searchable has no complete time. Synthetic corpora recombine "
              "real sentences: speed and memory only, no retrieval quality.", "",
