@@ -96,15 +96,15 @@ def server_env(data_dir: Path) -> dict[str, str]:
 
 
 def ensure_index(data_dir: Path, env: dict[str, str]) -> list[str]:
-    """A small index of bundled papers (built once); the titles the users will ask about."""
+    """A small index of bundled papers; the titles the users will ask about. The ingest runs every time:
+    unchanged input costs under a second, and settings that name another collection get it built."""
     import ingest
     papers = ingest.read_paths(None).papers[:PAPERS]
     corpus = data_dir / "soak.jsonl"
-    if not corpus.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        corpus.write_text("".join(json.dumps({"title": p.title, "abstract": p.abstract}) + "\n" for p in papers))
-        subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus)], env=env, cwd=ROOT, check=True,
-                       stderr=subprocess.DEVNULL)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    corpus.write_text("".join(json.dumps({"title": p.title, "abstract": p.abstract}) + "\n" for p in papers))
+    subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus)], env=env, cwd=ROOT, check=True,
+                   stderr=subprocess.DEVNULL)
     return [p.title for p in papers]
 
 
