@@ -86,10 +86,10 @@ FINDINGS = """## Findings (2026-12-02)
   SciFact, where a claim restates one sentence, was not measured for `s` in time (about an hour of this
   shared CPU). With everything late (`sw`) SciFact falls from 0.858 (separate, committed
   `scifact-minilm.md`, 1,344 s idle) to 0.831 hybrid, for a quarter of the CPU (834 CPU s, about 420 s idle).
-- **Default:** `models.late_chunking = ["sentence"]` since SciFact confirmed it (results/quality-tier-scifact-late-sentences.md:
-  claims MRR@10 0.832 late vs 0.835 separate, BEIR nDCG@10 0.728 both; with the quality index 0.876 vs 0.879). Still two
-  passes: the first writes the whole-abstract vector and the sentence vectors pooled from the same encode (searchable),
-  the second encodes the windows one by one (complete).
+- **Default:** separate encodes (`models.late_chunking = []`). Late sentences rank the same on SciFact
+  (results/quality-tier-scifact-late-sentences.md: claims MRR@10 0.832 vs 0.835, BEIR nDCG@10 0.728 both; with the
+  quality index 0.876 vs 0.879), but with them the dev answer eval withheld 3 of 46 right answers: the answer checks
+  compare answer sentences with the sources' sentence vectors and were calibrated on separate encodes.
 - **int8 (torch dynamic quantization of the Linear layers):** half the CPU of fp32 on the late pass of 60
   SciFact abstracts (4.7 vs 9.5 CPU s), but the vectors drift (cosine to fp32: mean 0.925, min 0.86), too far
   to keep the retrieval numbers without retuning; not adopted. ONNX Runtime / OpenVINO were not tried.
