@@ -22,7 +22,7 @@ _DONE = object()
 
 
 class ModelThread:
-    """Runs calls and generators on one lazily started daemon thread. `torch_threads` sets torch's
+    """Runs calls and generators on one lazily started thread. `torch_threads` sets torch's
     intra-op width for that thread (None: the process's default). A call made from any model thread
     runs in place, so nesting cannot deadlock."""
 
