@@ -238,6 +238,13 @@ def embedder_dim(settings: Settings) -> int | None:
         return None
 
 
+def pooled_kinds(embedder, settings: Settings) -> tuple[str, ...]:
+    """The vector kinds this loaded embedder really pools from the whole-abstract pass (the ingest
+    writes them so; the answer checks must not take them for texts encoded alone)."""
+    kinds = late_chunking_kinds(settings)
+    return kinds if kinds and embedder.supports_late_chunking else ()
+
+
 def late_chunking_kinds(settings: Settings) -> tuple[str, ...]:
     """The vector kinds pooled from one pass per abstract: the configured ones when the model folder
     is a plain mean-pooling encoder with no document prompt (MiniLM), else none. Read from the

@@ -11,7 +11,7 @@ import numpy as np
 from assistant import manifest
 from assistant.chunking import chunk_paper
 from assistant.config import Settings
-from assistant.embedding import Embedder, embedder_name, late_chunking_kinds
+from assistant.embedding import Embedder, embedder_name, pooled_kinds
 from assistant.late_chunking import paper_pass
 from assistant.store import PaperStore, manifest_file, paper_sentences, store_name
 from assistant.types import Chunk, IngestReport, Paper, ParseResult
@@ -66,7 +66,7 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
     r = settings.retrieval
     work = [(p, chunk_paper(p, r.window_sentences, r.window_stride), paper_sentences(p)) for p in todo]
     batches = [work[i:i + BATCH_PAPERS] for i in range(0, len(work), BATCH_PAPERS)]
-    late = late_chunking_kinds(settings) if embedder.supports_late_chunking else ()
+    late = pooled_kinds(embedder, settings)
     rest = tuple(kind for kind in KINDS if kind not in late)  # encoded text by text in the second pass
     tracker = _Tracker(store, len(work), progress, passes=2 if rest else 1)
     if work:

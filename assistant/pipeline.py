@@ -210,8 +210,8 @@ class Assistant:
         sentence vectors are pooled in their abstract's context, not comparable with the answer's own
         sentences encoded alone, so with them every text is encoded here (with them reused, the dev
         eval withheld 3 of 46 right answers)."""
-        from assistant.embedding import late_chunking_kinds
-        late = "sentence" in late_chunking_kinds(self.settings) and self.embedder.supports_late_chunking
+        from assistant.embedding import pooled_kinds
+        late = "sentence" in pooled_kinds(self.embedder, self.settings)
         known = {} if late else self.store.known_sentence_vectors()
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         fresh = dict(zip(missing, self.embedder.embed_documents(missing))) if missing else {}
