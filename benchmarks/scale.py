@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -80,7 +81,10 @@ def ingest(data_dir: Path, corpus: Path | None, until_searchable: bool = False) 
     args = ["ingest", *([str(corpus)] if corpus else []), "--json"]
     load_before = load_average()
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", INGEST, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    # stderr (the progress bar) goes to a file: a pipe nobody reads while the ingest runs fills up
+    # (64 KiB, about 600 bar updates) and blocks it; the first 50,000-paper run stalled that way
+    err_file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", INGEST, *args], stdout=subprocess.PIPE, stderr=err_file,
                             text=True, env=env, cwd=ROOT)
     searchable: dict = {}
     while proc.poll() is None:
@@ -97,7 +101,9 @@ def ingest(data_dir: Path, corpus: Path | None, until_searchable: bool = False) 
                         time.sleep(5)  # let it rebuild BM25 over the searchable papers
                         proc.send_signal(signal.SIGINT)
         time.sleep(0.2)
-    out, err = proc.communicate()
+    out, _ = proc.communicate()
+    err_file.seek(0)
+    err = err_file.read()
     result = {**searchable, "load_before": load_before, "load_after": load_average()}
     if until_searchable:
         return result | {"stopped_when_searchable": True, "wall_s": time.perf_counter() - started}
