@@ -35,3 +35,12 @@ def chunk_kind(chunk_id: str) -> str:
     ('abstract', 'window')
     """
     return "abstract" if chunk_id.endswith("#a") else "window"
+
+
+def chunk_paper_id(chunk_id: str) -> str:
+    """The paper a chunk id minted by `chunk_paper` belongs to.
+
+    >>> chunk_paper_id("p-1#w3"), chunk_paper_id("doi:10.1/x#y#a")
+    ('p-1', 'doi:10.1/x#y')
+    """
+    return chunk_id.rsplit("#", 1)[0]

@@ -18,15 +18,17 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import numpy as np
 
 from assistant import manifest
 from assistant.config import Settings
+from assistant.chunking import chunk_paper_id
 from assistant.dates import check_date_range
 from assistant.errors import StoreError
+from assistant.heap import release_free_memory
 from assistant.sentence_cache import SentenceCache
 from assistant.text import split_sentences
 from assistant.types import Chunk, Paper
@@ -190,13 +192,15 @@ class PaperStore:
         """Every searchable paper by id, complete or not (cached until the next write)."""
         if self._papers is None:
             self._fingerprint = self._count = None
-            got = get_all(self._chunks, where={"kind": "abstract"}, include=["metadatas"])
             self._papers, self._incomplete = {}, set()
-            for meta in got["metadatas"] or []:
-                paper = Paper.from_dict(json.loads(meta["paper_json"]))
-                self._papers[paper.paper_id] = paper
-                if meta.get("complete") is False:  # records older than the flag are complete
-                    self._incomplete.add(paper.paper_id)
+            # page by page: a record's metadata also holds llama-index's node JSON (the text again),
+            # and 50,000 of them read at once were 1.6 GB of an ingest's peak memory
+            for got in iter_pages(self._chunks, where={"kind": "abstract"}, include=["metadatas"]):
+                for meta in got["metadatas"] or []:
+                    paper = Paper.from_dict(json.loads(meta["paper_json"]))
+                    self._papers[paper.paper_id] = paper
+                    if meta.get("complete") is False:  # records older than the flag are complete
+                        self._incomplete.add(paper.paper_id)
         return self._papers
 
     def stored_hashes(self) -> dict[str, str]:
@@ -300,14 +304,21 @@ class PaperStore:
 
     # -- reading -------------------------------------------------------------------------------
     def all_chunk_texts(self) -> tuple[list[str], list[str], list[str]]:
-        """(chunk_ids, paper_ids, texts) of every chunk, for the lexical index."""
-        got = get_all(self._chunks, include=["documents", "metadatas"])
+        """(chunk_ids, paper_ids, texts) of every chunk."""
         ids, pids, texts = [], [], []
-        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+        for cid, pid, text in self.iter_chunk_texts():
             ids.append(cid)
-            pids.append(meta["paper_id"])
-            texts.append(doc or "")
+            pids.append(pid)
+            texts.append(text)
         return ids, pids, texts
+
+    def iter_chunk_texts(self) -> Iterator[tuple[str, str, str]]:
+        """(chunk_id, paper_id, text) of every chunk, read a page at a time, for the lexical index.
+        Only the texts are read: the paper id is in the chunk id, and the records' metadata (each
+        row's node JSON, the paper's own) would triple what a 50,000-paper rebuild holds."""
+        for got in iter_pages(self._chunks, include=["documents"]):
+            for cid, doc in zip(got["ids"], got["documents"] or []):
+                yield cid, chunk_paper_id(cid), doc or ""
 
     def dense_query(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[DenseMatch]:
         """Nearest chunks by cosine similarity, through llama-index's Chroma vector store."""
@@ -410,15 +421,23 @@ def paper_sentences(paper: Paper) -> list[str]:
 
 
 def get_all(collection, **kwargs) -> dict[str, list]:
-    """`collection.get(**kwargs)` for any number of rows, GET_PAGE at a time: Chroma's SQLite refuses
-    a single read of more than about 32,000 rows, which a library of some 7,000 papers reaches."""
+    """`collection.get(**kwargs)` for any number of rows, read a page at a time (`iter_pages`)."""
     keys = ["ids", *kwargs.get("include", [])]
     out: dict[str, list] = {key: [] for key in keys}
+    for got in iter_pages(collection, **kwargs):
+        for key in keys:
+            out[key].extend(got[key] if got[key] is not None else [])
+    return out
+
+
+def iter_pages(collection, **kwargs) -> Iterator[dict]:
+    """`collection.get(**kwargs)`, GET_PAGE rows at a time: Chroma's SQLite refuses a single read of
+    more than about 32,000 rows, which a library of some 7,000 papers reaches."""
     offset = 0
     while True:
         got = collection.get(limit=GET_PAGE, offset=offset, **kwargs)
-        for key in keys:
-            out[key].extend(got[key] if got[key] is not None else [])
+        yield got
+        release_free_memory()  # what Chroma's threads freed of this page (assistant/heap.py)
         if len(got["ids"]) < GET_PAGE:
-            return out
+            return
         offset += GET_PAGE
