@@ -11,6 +11,7 @@ from assistant.embedding import Embedder
 from assistant.errors import UsageError
 from assistant.evidence import pick_evidence
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
+from assistant.heap import release_free_memory
 from assistant.lexical import LexicalIndex
 from assistant.quality import QualityIndex, quality_settings
 from assistant.store import DenseMatch, Filters, PaperStore
@@ -46,8 +47,9 @@ class Retriever:
         return index
 
     def rebuild_lexical(self, fingerprint: str | None = None) -> LexicalIndex:
-        ids, pids, texts = self.store.all_chunk_texts()
-        index = LexicalIndex.build(ids, pids, texts, fingerprint or self.store.fingerprint())
+        self._lexical = None  # the old index is freed before the new one is built, not held beside it
+        index = LexicalIndex.build_from(self.store.iter_chunk_texts(), fingerprint or self.store.fingerprint())
+        release_free_memory()  # the build's scratch (token counts, unsorted score arrays) goes back
         index.save(self.lexical_dir)
         self._lexical = index
         return index
