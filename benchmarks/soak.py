@@ -271,9 +271,21 @@ def save(name: str, summary: dict, tally: Tally, markdown: str) -> None:
     print(markdown)
 
 
+def rss_marks(users: int, requests: int) -> tuple[int, ...]:
+    """Where RSS is reported: after the first round, every 50 answers to 200, then every 100, and the end.
+
+    >>> rss_marks(16, 200), rss_marks(16, 400)
+    ((16, 50, 100, 150, 200), (16, 50, 100, 150, 200, 300, 400))
+    """
+    marks = [users, *range(50, min(requests, 200) + 1, 50), *range(300, requests + 1, 100), requests]
+    return tuple(sorted(set(m for m in marks if m <= requests)))
+
+
 def write_results(tally: Tally, args) -> None:
-    summary = {"users": args.users} | summarize(tally, args.requests, (args.users, 50, 100, 150, args.requests))
+    summary = {"users": args.users} | summarize(tally, args.requests, rss_marks(args.users, args.requests))
     summary["rss_growth_mb_after_50"] = round(rss_at(tally, args.requests) - rss_at(tally, 50), 1)
+    # a longer run tells a leak (the same growth every 100 answers) from caches filling up (growth that stops)
+    summary["rss_growth_mb_last_100"] = round(rss_at(tally, args.requests) - rss_at(tally, max(50, args.requests - 100)), 1)
     save("soak", summary, tally, report(summary))
 
 
@@ -333,6 +345,7 @@ Cross-talk check per reply: the answer is to this session's question, and its ch
 | latency p50 / p95 / max (queue wait included) | {lat['p50']} / {lat['p95']} / {lat['max']} s |
 | server RSS after {marks} answers | {rss} MB |
 | RSS growth from answer 50 to {s['requests']} | {s['rss_growth_mb_after_50']} MB |
+| RSS growth over the last 100 answers | {s.get('rss_growth_mb_last_100')} MB |
 | machine load average at the end (2 cores) | {s.get('load_average_at_end')} |
 
 The 16 HTTP clients the issue also asks for: `python -m benchmarks.soak_http` (results/soak-http.md).
