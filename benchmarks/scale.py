@@ -171,7 +171,8 @@ def table(results: dict) -> str:
              "average (1/5/15 min) before the ingest. *Searchable* is when the first pass (whole-abstract vectors; "
              "with `models.late_chunking = [sentence]` also the sentence vectors pooled from the same encode) had "
              "written every paper; *complete* adds the rest. The 548, 5,183 and 20,000 rows of 2026-12-02 ran with "
-             "late sentences, not the default. "
+             "late sentences, not the default; the 50,000 row ran with the default (separate encodes), after "
+             "whole-store reads began to return Chroma's freed heap pages (`assistant/heap.py`). "
              "CPU s is the ingest process's user + system time: on an idle machine, wall time is about CPU s / 2 "
              "(two torch threads). A row stopped when searchable has no complete time. Synthetic corpora recombine "
              "real sentences: speed and memory only, no retrieval quality.", "",
