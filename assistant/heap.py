@@ -1,8 +1,8 @@
 """Handing freed heap memory back to the operating system (glibc's malloc_trim).
 
 Reading a whole store (every paper record, every chunk's text) goes through Chroma's Rust core,
-whose worker threads allocate each page of rows in their own malloc arenas and free it again;
-glibc keeps those free pages instead of returning them. Measured on a 20,000-paper store: reading
+which allocates each page of rows and frees it again; glibc keeps most of those free pages in the
+process instead of returning them. Measured on a 20,000-paper store: reading
 the papers' records left RSS at 847 MB with 500 MB of it free heap, which `malloc_trim(0)` gave
 back (343 MB). Trimming takes a few milliseconds. Elsewhere (musl, macOS, Windows) it is a no-op.
 """

@@ -1,5 +1,5 @@
-"""The BM25 index is built from a stream of rows, each text turned into token ids as it passes (a
-50,000-paper library's token strings were 1.6 GB of the ingest's peak). Its scores must be exactly
+"""The BM25 index is built from a stream of rows, each text turned into token ids as it passes, so
+neither the texts nor their token strings are held all at once. Its scores must be exactly
 those of bm25s indexing the same analysed token lists its own way, and it must read its rows once."""
 
 from __future__ import annotations
