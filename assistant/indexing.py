@@ -16,7 +16,13 @@ from assistant.late_chunking import paper_pass
 from assistant.store import PaperStore, manifest_file, paper_sentences, store_name
 from assistant.types import Chunk, IngestReport, Paper, ParseResult
 
-BATCH_PAPERS = 64
+# Papers per write (and per restart point after a crash). Each batch's texts of one kind are sorted by
+# length as a whole, so batches pad little: 256 papers encoded whole abstracts 8% and windows 3% faster
+# than 64 (300 sample papers, bfloat16 MiniLM, 2 cores).
+BATCH_PAPERS = 256
+# Sentences are short: twice the configured batch is faster (20% on the same 300 papers' 2,250 sentences)
+# and still needs less memory than a batch of whole abstracts.
+SENTENCE_BATCH_FACTOR = 2
 # (done, total) in papers times passes (two unless late chunking); the CLI draws a bar, the UI a widget
 Progress = Callable[[int, int], None]
 
@@ -118,7 +124,7 @@ def _second_pass(batch: Work, store: PaperStore, embedder: Embedder, settings: S
     windows = [c for _, cs, _ in batch for c in cs[:-1]] if "window" in kinds else []
     sentences = _sentence_rows(batch) if "sentence" in kinds else []
     store.write([p for p, _, _ in batch], windows, embedder.embed_documents([c.text for c in windows], batch_size=bs),
-                sentences, embedder.embed_documents([t for _, _, t in sentences], batch_size=bs))
+                sentences, embedder.embed_documents([t for _, _, t in sentences], batch_size=bs * SENTENCE_BATCH_FACTOR))
     store.mark_complete([p.paper_id for p, _, _ in batch])
 
 

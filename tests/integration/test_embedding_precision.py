@@ -67,3 +67,21 @@ def test_text_lengths_are_padded_to_a_few_shapes(pair):
     finally:
         transformer.processing_kwargs = kwargs
     assert (padded * plain).sum(axis=1).min() > 0.9999
+
+
+def test_row_counts_are_padded_to_a_few_shapes(pair):
+    """The answer checks encode 1 to 10 sentences at a time; each new row count compiled kernels
+    that stayed. Calls of 2 to 9 texts must reach the model as multiples of ROW_MULTIPLE rows (one
+    text alone stays one row), and each text's vector must be what it is when encoded alone."""
+    from assistant.embedding import ROW_MULTIPLE
+    exact, _ = pair
+    rows = []
+    hook = exact.model[0].register_forward_pre_hook(lambda _module, args: rows.append(args[0]["input_ids"].shape[0]))
+    try:
+        calls = [exact.embed_documents((TEXTS * 3)[:n]) for n in range(1, 10)]
+    finally:
+        hook.remove()
+    assert rows[0] == 1 and all(r % ROW_MULTIPLE == 0 for r in rows[1:]), rows
+    assert [len(c) for c in calls] == list(range(1, 10))
+    alone = np.vstack([exact.embed_documents([t]) for t in TEXTS])
+    assert (calls[-1][:len(TEXTS)] * alone).sum(axis=1).min() > 0.9999

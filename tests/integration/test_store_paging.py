@@ -40,3 +40,24 @@ def test_store_reads_page_by_page(small_index, make_settings, monkeypatch):
     assert paged.store.papers().keys() == whole_papers.keys()
     assert sorted(zip(*paged.store.all_chunk_texts())) == sorted(zip(*whole_chunks))
     assert len(whole_chunks[0]) > 7 * 3
+
+
+def test_writes_go_to_chroma_in_slices_it_accepts(small_index, make_settings, tmp_path, monkeypatch):
+    """A local Chroma refuses one add of more than 5,461 rows, and a batch of 256 papers can hold more
+    sentences than that: every write goes in slices of ADD_ROWS. Slices of 5 rows must store the
+    same chunks and sentences as the index built in one piece."""
+    from assistant.types import ParseResult
+    monkeypatch.setattr(store_module, "ADD_ROWS", 5)
+    source = small_index.store
+    sliced = Assistant(make_settings(tmp_path / "sliced"))
+    sizes = []
+    for collection in (sliced.store._sentences, sliced.store._chunks):
+        add = collection.add
+        monkeypatch.setattr(collection, "add", lambda *a, _add=add, **kw: (sizes.append(len(kw["ids"])), _add(*a, **kw))[1])
+    papers = list(source.papers().values())
+    sliced.ingest(ParseResult(papers=papers))
+    assert sizes and max(sizes) <= 5, sizes
+    assert sliced.store.count_chunks() == source.count_chunks()
+    ids = [p.paper_id for p in papers]
+    assert {pid: s for pid, (s, _) in sliced.store.sentences_of(ids).items()} == \
+        {pid: s for pid, (s, _) in source.sentences_of(ids).items()}

@@ -132,3 +132,17 @@ def test_stats_lists_the_indexes_of_the_data_dir(small_index):
     assert {"name": small_index.store.name, "embedder": "all-MiniLM-L6-v2", "window_sentences": 3,
             "window_stride": 2} in indexes
     assert all(i["name"].startswith("papers-") and not i["name"].endswith("__sent") for i in indexes)
+
+
+def test_sentence_collection_has_a_cheap_graph_and_is_read_by_paper(small_index):
+    """The sentence collection is never searched by vector: it is built with SENTENCE_INDEX's small
+    HNSW settings (a quarter of the write time), and its rows still come back whole by paper id."""
+    from assistant.store import SENTENCE_INDEX, paper_sentences
+    store = small_index.store
+    hnsw = store._sentences.configuration_json["hnsw"]
+    assert (hnsw["ef_construction"], hnsw["max_neighbors"]) == (SENTENCE_INDEX["hnsw"]["ef_construction"],
+                                                               SENTENCE_INDEX["hnsw"]["max_neighbors"])
+    assert store._chunks.configuration_json["hnsw"]["max_neighbors"] == 16  # the searched one keeps Chroma's default
+    paper = next(iter(store.papers().values()))
+    sentences, vectors = store.sentences_of([paper.paper_id])[paper.paper_id]
+    assert sentences == paper_sentences(paper) and vectors.shape == (len(sentences), store.dim)
