@@ -173,9 +173,9 @@ ROW_MULTIPLE = 8  # texts per call, past one: padded with empty ones to a multip
 def padded_rows(texts: list[str]) -> list[str]:
     """The texts plus empty ones up to a multiple of ROW_MULTIPLE (a single text stays alone: a
     query's latency). The kernel caches key on rows as well as length: the answer checks encode
-    1 to 10 sentences at a time, and each new (rows, length) pair compiled kernels that stayed, so a
-    server grew by 19 MB between its 50th and 300th answer in a replay of such calls (5 MB padded),
-    and by 51 MB in the first 25 (36 MB padded). Every batch sentence-transformers cuts from a padded
+    1 to 10 sentences at a time, and each new (rows, length) pair compiles kernels that stay: a
+    replay of such calls (with a query each) grew a process by 51 MB in its first 25 calls and 19 MB
+    more by call 300; padded, 36 MB and 5 MB. Every batch sentence-transformers cuts from a padded
     call has a multiple of 8 rows; rows do not see each other, so the vectors stay the same.
 
     >>> len(padded_rows(["a"])), len(padded_rows(["a", "b", "c"])), len(padded_rows(["a"] * 16))
