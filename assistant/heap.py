@@ -5,6 +5,10 @@ which allocates each page of rows and frees it again; glibc keeps most of those 
 process instead of returning them. Measured on a 20,000-paper store: reading
 the papers' records left RSS at 847 MB with 500 MB of it free heap, which `malloc_trim(0)` gave
 back (343 MB). Trimming takes a few milliseconds. Elsewhere (musl, macOS, Windows) it is a no-op.
+
+A long-running server (`ui`, `serve`) also caps glibc's arenas: by default every thread that
+allocates may get a heap of its own, up to eight per core, and the free pages each one keeps add
+up as the web stack's short-lived worker threads come and go.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import threading
 
 _LOCK = threading.Lock()
 _TRIM: list = []  # [malloc_trim or None], looked up once
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+SERVER_ARENAS = 2  # what `ui` and `serve` allow: the main heap and one shared by every other thread
 
 
 def release_free_memory() -> bool:
@@ -26,11 +32,21 @@ def release_free_memory() -> bool:
         return bool(trim is not None and trim(0))
 
 
+def cap_arenas(arenas: int = SERVER_ARENAS) -> bool:
+    """Let at most `arenas` malloc heaps exist from now on; True where the C library took it."""
+    mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    return bool(mallopt is not None and mallopt(M_ARENA_MAX, arenas))
+
+
 def _find_malloc_trim():
+    return _libc_function("malloc_trim", [ctypes.c_size_t])
+
+
+def _libc_function(name: str, argtypes: list):
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        function = getattr(libc, name)
     except (OSError, AttributeError):
         return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
+    function.argtypes, function.restype = argtypes, ctypes.c_int
+    return function

@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import IndexEmptyError
+from assistant.heap import release_free_memory
 from assistant.intent import classify_intent, compare_sides, needs_model
 from assistant.query import retrieval_query
 from assistant.store import Filters
@@ -151,6 +152,7 @@ class Assistant:
         checked = check(draft, query, sources, self._embed_cached, self.settings) if sources else None
         timings.setdefault("first_token_s", time.perf_counter() - started)
         timings["total_s"] = time.perf_counter() - started
+        release_free_memory()  # what this answer's threads freed; a server answers thousands (assistant/heap.py)
         yield AnswerEvent("answer", answer=answering.build_answer(
             query, hits, checked, reason=reason, timings=timings, tokens=tokens, draft=draft or None))
 

@@ -11,6 +11,7 @@ from assistant import wire
 from assistant.cli.quality_commands import after_ingest, cmd_quality, describe, start_in_background
 from assistant.cli.serve_commands import cmd_mcp, cmd_serve
 from assistant.errors import AssistantError, ConfigError, NothingToDoError, StoreError, UsageError
+from assistant.heap import cap_arenas
 from assistant.ports import require_free_port
 from assistant.query import require_query
 
@@ -190,6 +191,7 @@ def cmd_ui(args) -> int:
     from ui.access import check_access  # before gradio or any model is loaded
     check_access(args.host, settings.ui_auth, share=args.share, allow_no_auth=args.insecure_no_auth)
     require_free_port(args.host, args.port)
+    cap_arenas()  # before the web stack starts its worker threads (assistant/heap.py)
     import evals.runner
     import ingest
     import ui

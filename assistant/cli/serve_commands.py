@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from assistant.access import require_guard
+from assistant.heap import cap_arenas
 from assistant.ports import require_free_port
 
 EXIT_OK = 0
@@ -19,6 +20,7 @@ def cmd_serve(args) -> int:
                   hint="set ASSISTANT_API_TOKEN (clients send 'Authorization: Bearer <token>'), "
                        "or pass --insecure-no-auth to serve it open anyway")
     require_free_port(args.host, args.port)  # before any model or the web stack is loaded
+    cap_arenas()  # before the web stack starts its worker threads (assistant/heap.py)
     from assistant.pipeline import Assistant
     from assistant.server.http import build_app, serve
     assistant = Assistant(settings)

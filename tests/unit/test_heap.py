@@ -38,3 +38,37 @@ def test_free_pages_between_live_blocks_go_back_to_the_system():
     finally:
         for block in kept:
             libc.free(block)
+
+
+
+_ARENAS_AFTER_EIGHT_THREADS = """
+import ctypes, ctypes.util, sys, threading
+sys.path.insert(0, {root!r})
+from assistant.heap import cap_arenas
+if {cap}:
+    assert cap_arenas(2) is True
+libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+held = threading.Barrier(8)
+def allocate():
+    block = libc.malloc(4096)
+    held.wait()  # all eight alive at once, each with its first allocation made
+    libc.free(block)
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc.malloc_stats()  # one "Arena N:" paragraph per heap, on stderr
+"""
+
+
+@pytest.mark.parametrize("cap", [False, True])
+def test_a_server_keeps_to_two_heaps_however_many_threads_allocate(cap):
+    """Without the cap glibc gives each new thread a heap of its own (up to eight per core)."""
+    import subprocess
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[2])
+    stderr = subprocess.run([sys.executable, "-c", _ARENAS_AFTER_EIGHT_THREADS.format(root=root, cap=cap)],
+                            capture_output=True, text=True, check=True).stderr
+    arenas = stderr.count("Arena ")
+    assert arenas <= 2 if cap else arenas > 2, stderr
