@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 
 from assistant import manifest
 from assistant.config import Settings
-from assistant.chunking import chunk_paper_id
+from assistant.chunking import chunk_kind, chunk_paper_id
 from assistant.dates import check_date_range
 from assistant.errors import StoreError
 from assistant.heap import release_free_memory
@@ -36,6 +35,7 @@ from assistant.types import Chunk, Paper
 
 SCHEMA_VERSION = 1
 ADD_ROWS = 4096  # rows per Chroma write: a local Chroma refuses more than 5,461 in one call
+SPARE_SENTENCE_IDS = 4  # sentence ids asked for past an abstract's count, in case a splitter changed
 GET_PAGE = 5000  # rows per Chroma read: one read of more than ~32k rows fails ("too many SQL variables")
 
 
@@ -44,7 +44,6 @@ class DenseMatch:
     chunk_id: str
     paper_id: str
     kind: str
-    text: str
     score: float  # cosine similarity
 
 
@@ -330,53 +329,55 @@ class PaperStore:
                 yield cid, chunk_paper_id(cid), doc or ""
 
     def dense_query(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[DenseMatch]:
-        """Nearest chunks by cosine similarity, through llama-index's Chroma vector store."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
+        """Nearest chunks by cosine similarity. Only ids and distances are read: the paper and the
+        kind are in the chunk id, and parsing each hit's stored node (llama-index's way) cost more
+        than the search itself (50,000 papers: 11.8 ms a query through llama-index, 2.8 ms so)."""
         total = self.count_chunks()
         if total == 0:
             return []
-        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(n, total),
-                                 filters=self._to_filters(filters))
-        result = self._vector_store.query(query)
-        out = []
-        for node, sim in zip(result.nodes, result.similarities or []):
-            meta = node.metadata
-            # llama-index reports exp(-cosine distance); turn it back into cosine similarity
-            cosine = 1.0 + math.log(max(sim, 1e-12))
-            out.append(DenseMatch(node.node_id, meta["paper_id"], meta.get("kind", "window"),
-                                  node.get_content(), cosine))
-        return out
+        where = self._where(filters)
+        got = self._chunks.query(query_embeddings=[vector.tolist()], n_results=min(n, total),
+                                 include=["distances"], **({"where": where} if where else {}))
+        return [DenseMatch(cid, chunk_paper_id(cid), chunk_kind(cid), 1.0 - float(distance))
+                for cid, distance in zip(got["ids"][0], got["distances"][0])]
 
-    def _to_filters(self, filters: Filters | None):
+    def _where(self, filters: Filters | None) -> dict | None:
+        """The Chroma `where` clause of a search's filters (the same rules as Filters.accepts)."""
         if filters is None or filters.is_empty():
             return None
-        from llama_index.core.vector_stores.types import (FilterCondition, FilterOperator,
-                                                          MetadataFilter, MetadataFilters)
         conds = []
         if filters.date_from:
-            conds.append(MetadataFilter(key="date_num", value=_date_num(filters.date_from), operator=FilterOperator.GTE))
+            conds.append({"date_num": {"$gte": _date_num(filters.date_from)}})
         if filters.date_to:
-            conds.append(MetadataFilter(key="date_num", value=_date_num(filters.date_to, end=True), operator=FilterOperator.LTE))
+            conds.append({"date_num": {"$lte": _date_num(filters.date_to, end=True)}})
         if filters.min_authors is not None:
-            conds.append(MetadataFilter(key="n_authors", value=filters.min_authors, operator=FilterOperator.GTE))
+            conds.append({"n_authors": {"$gte": filters.min_authors}})
         if filters.max_authors is not None:
-            conds.append(MetadataFilter(key="n_authors", value=filters.max_authors, operator=FilterOperator.LTE))
-        if filters.sources:  # same rule as Filters.accepts: a given name matches paths containing it
+            conds.append({"n_authors": {"$lte": filters.max_authors}})
+        if filters.sources:  # a given name matches the stored paths containing it
             stored = {p.source for p in self.papers().values() if p.source}
             wanted = sorted(s for s in stored if any(given in s for given in filters.sources)) or [""]
-            conds.append(MetadataFilter(key="source", value=wanted, operator=FilterOperator.IN))
-        return MetadataFilters(filters=conds, condition=FilterCondition.AND) if conds else None
+            conds.append({"source": {"$in": wanted}})
+        return conds[0] if len(conds) == 1 else {"$and": conds}
 
     def sentences_of(self, paper_ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
-        """Each paper's abstract sentences and their vectors (the recently used ones cached)."""
+        """Each paper's abstract sentences and their vectors (the recently used ones cached).
+
+        Read by row id (`{paper_id}#s{i}`, one per sentence its abstract splits into, plus a few
+        spare ids that cost nothing when absent), not by a metadata filter: 50 papers of a
+        50,000-paper store took 72 ms through `where paper_id $in`, 14 ms by id."""
         found = {pid: self._sentence_cache.get(pid) for pid in paper_ids}
         missing = [pid for pid, entry in found.items() if entry is None]
         if missing:
-            got = self._sentences.get(where={"paper_id": {"$in": missing}},
-                                      include=["documents", "metadatas", "embeddings"])
+            papers = self.papers()
+            ids = [f"{pid}#s{i}" for pid in missing
+                   for i in range(len(paper_sentences(papers[pid])) + SPARE_SENTENCE_IDS if pid in papers else 0)]
             rows: dict[str, list[tuple[int, str, Any]]] = {pid: [] for pid in missing}
-            for doc, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"]):
-                rows[meta["paper_id"]].append((meta["i"], doc, vec))
+            for start in range(0, len(ids), GET_PAGE):
+                got = self._sentences.get(ids=ids[start:start + GET_PAGE], include=["documents", "embeddings"])
+                for sid, doc, vec in zip(got["ids"], got["documents"], got["embeddings"]):
+                    pid, i = sid.rsplit("#s", 1)
+                    rows[pid].append((int(i), doc, vec))
             for pid, items in rows.items():
                 if not items:  # maybe still waiting for its sentences: ask again next time
                     continue
@@ -391,8 +392,7 @@ class PaperStore:
         """The whole-abstract vectors of these papers (rows in no particular order)."""
         if not paper_ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        got = self._chunks.get(where={"$and": [{"kind": "abstract"}, {"paper_id": {"$in": list(paper_ids)}}]},
-                               include=["embeddings"])
+        got = self._chunks.get(ids=[f"{pid}#a" for pid in paper_ids], include=["embeddings"])  # by id: fast
         return np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, self.dim)
 
     def known_sentence_vectors(self) -> dict[str, np.ndarray]:

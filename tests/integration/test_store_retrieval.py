@@ -146,3 +146,37 @@ def test_sentence_collection_has_a_cheap_graph_and_is_read_by_paper(small_index)
     paper = next(iter(store.papers().values()))
     sentences, vectors = store.sentences_of([paper.paper_id])[paper.paper_id]
     assert sentences == paper_sentences(paper) and vectors.shape == (len(sentences), store.dim)
+
+
+def test_dense_matches_are_the_stored_chunks_nearest_by_cosine(small_index):
+    """dense_query reads only ids and distances: its paper ids, kinds and cosines must agree with
+    the stored rows, and nothing nearer may be left out."""
+    import numpy as np
+    from assistant.chunking import chunk_kind
+    store = small_index.store
+    qvec = small_index.embedder.embed_queries([QUERIES["noprop"]])[0]
+    matches = store.dense_query(qvec, 20)
+    every = store._chunks.get(include=["embeddings", "metadatas"])
+    cosines = np.asarray(every["embeddings"], dtype=np.float32) @ qvec
+    stored = {cid: (meta["paper_id"], meta["kind"], float(c))
+              for cid, meta, c in zip(every["ids"], every["metadatas"], cosines)}
+    assert len(matches) == 20
+    for m in matches:
+        assert (m.paper_id, m.kind) == stored[m.chunk_id][:2] and chunk_kind(m.chunk_id) == m.kind
+        assert m.score == pytest.approx(stored[m.chunk_id][2], abs=1e-3)
+    assert matches[-1].score >= sorted(cosines)[-20] - 1e-3
+
+
+def test_sentences_read_by_id_match_the_rows_stored_for_each_paper(small_index):
+    """Sentences are read by row id, not by a paper_id filter: for every paper both reads agree."""
+    store = small_index.store
+    ids = sorted(store.papers())
+    store._sentence_cache.drop(ids)
+    by_id = store.sentences_of(ids + ["no-such-paper"])
+    got = store._sentences.get(where={"paper_id": {"$in": ids}}, include=["documents", "metadatas"])
+    filtered: dict[str, list[tuple[int, str]]] = {}
+    for doc, meta in zip(got["documents"], got["metadatas"]):
+        filtered.setdefault(meta["paper_id"], []).append((meta["i"], doc))
+    assert {pid: [d for _, d in sorted(rows)] for pid, rows in filtered.items()} == \
+           {pid: texts for pid, (texts, _) in by_id.items() if texts}
+    assert by_id["no-such-paper"][0] == []
