@@ -34,10 +34,17 @@ _PROBLEM = re.compile(r"\b(however|but|challeng\w*|problem\w*|limit\w*|difficult
                       r"costly|expensive|open question|unclear|issue\w*|bottleneck\w*|fail\w*|suffer\w*)\b", re.I)
 # a result the authors state as theirs: "we show ...", "our results demonstrate ...", "X outperforms ..."
 _CLAIMED_RESULT = re.compile(r"\b(we|our|this (paper|work|study))\b[^.]{0,60}?\b(show|find|found|demonstrat|reveal|"
-                             r"observe|achiev|outperform|improv|reduc|obtain|confirm|suggest)\w*|"
+                             r"observe|achiev|outperform|improv|reduc|obtain|confirm|suggest|prove|establish)\w*|"
                              r"\b(outperform|surpass)\w*|\b(results|experiments) (show|demonstrate|reveal|indicate|confirm)",
                              re.I)
+_CLAIMED_RESULT_OUR = re.compile(r"\bour (\w+ ){1,3}(makes?|enables?|allows?|leads?|helps?|yields?|improves?|"
+                                 r"outperforms?|achieves?|reduces?|matches|surpasses)\b", re.I)
 _CONTRIBUTION = re.compile(r"\b(we|this (paper|work|study|article))\b", re.I)
+_OWN = re.compile(r"\b(we|our|this (paper|work|study|article))\b", re.I)
+# what others found ("Recent work has shown ..."): background, never this paper's method or result
+_PRIOR_WORK = re.compile(r"\b(recent|prior|previous|earlier|existing|past|related) (works?|stud(y|ies)|research|"
+                         r"approaches|methods|literature|efforts)\b|\b(has|have) been (\w+ ){0,3}(shown|reported|"
+                         r"observed|found|demonstrated)\b|\bit is (well[- ])?known\b", re.I)
 _LEAD_IN = re.compile(r"^(in this (paper|work|study|note),?|moreover,?|furthermore,?|additionally,?|finally,?|"
                       r"specifically,?|in addition,?|to this end,?|overall,?|to address (this|these \w+),?|"
                       r"somewhat differently,?|in contrast,?|instead,?|here,?|however,?|thus,?|therefore,?|"
@@ -162,7 +169,9 @@ def compare_table(sources: Sequence[Source]) -> str:
 
 
 def compare_cells(source: Source) -> list[str]:
-    """Problem, method, data and main result of one paper, each a different sentence of its abstract."""
+    """Problem, method, data and main result of one paper, each a different sentence of its abstract.
+    What the abstract reports of others' work ("Recent work has shown ...") is never its method or
+    result: it may only state the problem."""
     used: list[str] = []
 
     def take(sentence: str | None) -> str:
@@ -172,10 +181,12 @@ def compare_cells(source: Source) -> list[str]:
         return shorten(sentence)
 
     first_half = source.sentences[:max(2, len(source.sentences) // 2)]
-    method = take(best_sentence(source, among=_METHOD) or method_sentence(source))
-    first = best_sentence(source, among=_CLAIMED_RESULT, exclude=used) or best_sentence(source, among=_RESULT,
-                                                                                        exclude=used)
-    second = best_sentence(source, among=_CLAIMED_RESULT, exclude=[*used, first]) if first else None
+    others = [s for s in source.sentences if _PRIOR_WORK.search(s) and not _OWN.search(s)]
+    method = take(best_sentence(source, among=_METHOD, exclude=others) or method_sentence(source))
+    first = (best_sentence(source, among=_CLAIMED_RESULT, exclude=[*used, *others])
+             or best_sentence(source, among=_CLAIMED_RESULT_OUR, exclude=[*used, *others])
+             or best_sentence(source, among=_RESULT, exclude=[*used, *others]))
+    second = best_sentence(source, among=_CLAIMED_RESULT, exclude=[*used, *others, first]) if first else None
     result = take(first)
     if second:  # an abstract often states two results; the question may be about either
         used.append(second)

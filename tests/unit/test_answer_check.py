@@ -183,6 +183,24 @@ def test_compare_answer_has_a_table_of_each_papers_own_sentences():
     assert "We propose a competence-based curriculum" in method
 
 
+SPARSE = ("Sparse Warm Starts for Graph Transformers",
+          "Graph transformers are expensive to train on large graphs. Recent work has shown that sparse graph "
+          "transformers are significantly worse than dense ones on long-range tasks because of how they are "
+          "initialized. We propose a warm start that copies the attention pattern of a small dense model. Across "
+          "five graph sizes, our warm start makes sparse models substantially easier to train.")
+
+
+def test_a_compare_table_never_gives_what_others_found_as_the_papers_result():
+    answer = ask("compare", "Compare the sparse warm start with CCL: what does each find?",
+                 "The warm start copies the attention pattern of a small dense model [1], while CCL schedules "
+                 "examples by model competence [2].", [SPARSE, CCL])
+    table = answer.text.splitlines()
+    result = next(row for row in table if row.startswith("| Main result"))
+    method = next(row for row in table if row.startswith("| Method"))
+    assert "our warm start makes sparse models substantially easier" in result
+    assert "Recent work has shown" not in result + method
+
+
 def test_lookup_gives_reference_what_it_does_and_no_echo_of_the_description():
     description = "that paper where federated clients are trained easy to hard"
     answer = ask("lookup", description, "", [FED])
