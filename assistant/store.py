@@ -1,5 +1,5 @@
-"""The vector store: a Chroma collection written and queried through llama-index; no Chroma or
-llama-index type leaves this module.
+"""The vector store: a Chroma collection written through llama-index (its node records) and
+searched with Chroma directly (ids and distances only); no Chroma or llama-index type leaves this module.
 
 Layout of one collection (named after the embedder and chunking settings):
 - `window` chunks: a few overlapping sentences of an abstract (with the title),
