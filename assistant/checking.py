@@ -26,7 +26,8 @@ from assistant.citations import (
     validate_citations,
 )
 from assistant.config import Settings
-from assistant.intent import needs_model
+from assistant.evidence import sentence_relevance
+from assistant.intent import asks_quantity, needs_model, question_parts
 from assistant.support import extract_numbers, names_supported, numbers_supported, source_support, specifics
 from assistant.text import adds_nothing, addresses_reader, new_words, normalize_key, word_tokens
 from assistant.types import Query, SentenceSupport, Source
@@ -49,6 +50,8 @@ INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
 VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
+PART_MATCH_FLOOR = 0.35  # a part of the question no sentence matches this well is left to the answer
+QUANTITY_BONUS = 0.1  # a part asking "how often / what share" prefers a sentence that gives a number
 
 
 @dataclass
@@ -90,7 +93,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
         if reason:
             return Checked("", sources, dropped=dropped, removed=validated.removed, abstain=reason)
     final_sources, kept, dropped = _renumbered(sources, kept, dropped)
-    text = _layout(query, final_sources, kept)
+    text = _layout(query, final_sources, kept, embed)
     return Checked(text, final_sources, kept, dropped, validated.removed)
 
 
@@ -218,7 +221,7 @@ def _renumbered(sources: list[Source], kept: list[SentenceSupport], dropped: lis
     return final, [remap(s) for s in kept], [remap(s) for s in dropped]
 
 
-def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport]) -> str:
+def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport], embed: Embed | None = None) -> str:
     """The question type's format around the model's checked sentences."""
     written = " ".join(s.text for s in kept)
     if query.intent == "topic":
@@ -226,12 +229,13 @@ def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport]) ->
         return "\n\n".join([written or prompts.TOPIC_LIST_LEAD, bullets])
     if query.intent == "compare":
         return "\n\n".join(p for p in [formats.compare_table(sources), written] if p)
-    return _fact_layout(query, sources, kept)
+    return _fact_layout(query, sources, kept, embed)
 
 
-def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport]) -> str:
-    """The model's sentences, then the abstract sentences they come from; with no sentence left
-    (the model said too little), the top paper's sentences that match the question answer alone."""
+def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport], embed: Embed | None) -> str:
+    """The model's sentences, then the abstract sentences they come from, and for each part of the
+    question the sentences leave unanswered, the cited paper's sentence that answers it; with no
+    sentence left (the model said too little), the top paper's sentences that match the question."""
     if not kept:
         block = "\n".join(f"> {formats.quote(q)} [{sources[0].n}]" for q in sources[0].hit.evidence)
         return f"{prompts.VAGUE_FACT_LEAD}\n{block}"
@@ -239,6 +243,8 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     said = [set(word_tokens(strip_markers(s.text))) for s in kept]
     quotes = [(q, n) for q, n in _fact_quotes(sources, kept, query)
               if not any(_jaccard(set(word_tokens(q)), words) >= 0.85 for words in said)]
+    if embed is not None:
+        quotes += _unanswered_parts(query, sources, kept, quotes, embed)
     block = "\n".join(f"> {formats.quote(q)} [{n}]" for q, n in quotes)
     written = " ".join(s.text for s in kept)
     return f"{written}\n\n{prompts.FACT_QUOTES_LEAD}\n{block}" if block else written
@@ -262,6 +268,40 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
             if text in source.sentences and (text, source.n) not in quotes:
                 quotes.append((text, source.n))
     return quotes[:MAX_QUOTES]
+
+
+def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSupport],
+                      quotes: list[tuple[str, int]], embed: Embed) -> list[tuple[str, int]]:
+    """For a question that asks several things ("in what share of cases ..., and how often ...?"),
+    the cited papers' sentence that best answers each part whose names and numbers neither the
+    answer nor its quotes state yet: a model often answers the first part and stops."""
+    parts = question_parts(query.text)
+    cited = [s for s in sources if any(s.n in k.cited for k in kept)]
+    if len(parts) < 2 or not cited:
+        return []
+    shown = set().union(*(specifics(t) for t in [*(k.text for k in kept), *(q for q, _ in quotes)]))
+    asked = specifics(query.text)
+    added: list[tuple[str, int]] = []
+    part_vectors = embed(parts)
+    for part, vector in zip(parts, part_vectors):
+        best = None
+        for source in cited:
+            if not source.sentences:
+                continue
+            scores = sentence_relevance(part, vector, source.sentences, embed(source.sentences))
+            for sentence, score in zip(source.sentences, scores):
+                if asks_quantity(part) and extract_numbers(sentence):
+                    score += QUANTITY_BONUS
+                if best is None or score > best[0]:
+                    best = (score, sentence, source.n)
+        if best is None or best[0] < PART_MATCH_FLOOR:
+            continue
+        _, sentence, n = best
+        new = specifics(sentence) - asked
+        if new and not new & shown and (sentence, n) not in quotes + added:
+            added.append((sentence, n))
+            shown |= new
+    return added
 
 
 def _vague(kept: list[SentenceSupport], sources: list[Source], query: Query) -> bool:

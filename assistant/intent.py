@@ -92,3 +92,30 @@ def compare_sides(question: str) -> tuple[str, str] | None:
                 a, b = (re.split(r"[.?:]\s", side)[0].strip(" ,'\"?") for side in match.group("a", "b"))
                 return a, b
     return None
+
+
+# a second question joined to the first: "..., and how often ...", "...? What ..."
+_NEXT_QUESTION = re.compile(r",?\s+and\s+(?=(?:how|what|which|when|where|who|why|whether|in what|on what|at what|"
+                            r"does|do|did|is|are|was|were)\b)|[;?]\s+(?=\w)", re.I)
+_ASKS_QUANTITY = re.compile(r"\b(how (much|many|often|large|big|fast|long|far|well)|by how much|what (share|fraction|"
+                            r"percentage|proportion|percent|accuracy|score|rate|speed-?up|size))\b", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions one question asks, when it asks several ("what X, and how often Y?").
+
+    >>> question_parts("In what share of cases does it work, and how often do the fixes help?")
+    ['In what share of cases does it work', 'how often do the fixes help']
+    >>> question_parts("What did they find about cats and dogs?")
+    ['What did they find about cats and dogs']
+    """
+    return [part.strip(" ,;?") for part in _NEXT_QUESTION.split(question) if part.strip(" ,;?")]
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether the question wants a number ("how often", "what share", "what accuracy" ...).
+
+    >>> asks_quantity("how often do the fixes help"), asks_quantity("which dataset did they use")
+    (True, False)
+    """
+    return bool(_ASKS_QUANTITY.search(question))

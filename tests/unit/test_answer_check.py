@@ -201,6 +201,26 @@ def test_a_compare_table_never_gives_what_others_found_as_the_papers_result():
     assert "Recent work has shown" not in result + method
 
 
+EXPANSION = ("Vocabulary Expansion for Chat Models",
+             "Chat models are mostly English-centric. We study vocabulary expansion with unlabeled target "
+             "language data. Off-the-shelf expansion works well in 64% of cases. We then propose post-hoc "
+             "fixes that need no further training. Experiments show the fixes help in 83% of cases.")
+TWO_PART = "In what share of cases does off-the-shelf expansion work well, and how often do the post-hoc fixes help?"
+
+
+def test_a_part_of_the_question_the_answer_leaves_out_is_answered_by_its_quote():
+    answer = ask("fact", TWO_PART, "Off-the-shelf expansion works well in 64% of cases [1].", [EXPANSION])
+    quotes = answer.text.split("From the abstract:")[1]
+    assert "help in 83% of cases" in quotes
+
+
+def test_no_quote_is_added_for_parts_the_answer_already_states():
+    answer = ask("fact", TWO_PART, "Off-the-shelf expansion works well in 64% of cases, and the post-hoc "
+                 "fixes help in 83% of cases [1].", [EXPANSION])
+    quotes = [line for line in answer.text.splitlines() if line.startswith("> ")]
+    assert len(quotes) == 2  # the two sentences its numbers come from, nothing added
+
+
 def test_lookup_gives_reference_what_it_does_and_no_echo_of_the_description():
     description = "that paper where federated clients are trained easy to hard"
     answer = ask("lookup", description, "", [FED])
