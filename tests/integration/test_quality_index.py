@@ -107,7 +107,12 @@ def test_background_build_runs_in_its_own_process_and_completes(embedder_present
     start_in_background(args, assistant)  # a second call while it runs starts nothing
     assert capsys.readouterr().err == ""
     deadline = time.monotonic() + 240
-    while assistant.quality_state().state != "complete" and time.monotonic() < deadline:
+
+    def logged() -> str:
+        return assistant.quality.log_file.read_text() if assistant.quality.log_file.exists() else ""
+    # the build's last vectors land before its process writes its closing log line: wait for both
+    while (assistant.quality_state().state != "complete" or "papers encoded" not in logged()) \
+            and time.monotonic() < deadline:
         time.sleep(1)
     assert assistant.quality_state().as_dict()["covered"] == 5
-    assert "5 papers encoded" in assistant.quality.log_file.read_text()
+    assert "5 papers encoded" in logged()
