@@ -134,10 +134,10 @@ def lookup_lines(main: Source, others: Sequence[Source]) -> list[tuple[str, list
     """The paper a description means: reference, what it does, the sentence that matches, runners-up."""
     lines = [(reference_line(main.paper, main.n), [main.n])]
     does = method_sentence(main)
-    matches = best_sentence(main)
+    matches = best_sentence(main, exclude=[does] if does else [])  # a second sentence, never the same one
     if does:
         lines.append((f"What it does: {quote(does)} [{main.n}]", [main.n]))
-    if matches and matches != does:
+    if matches:
         lines.append((f"Matches your description: {quote(matches)} [{main.n}]", [main.n]))
     for other in others:
         lines.append((f"Also close: **{other.paper.title}**{_year(other.paper)} [{other.n}]", [other.n]))

@@ -221,6 +221,19 @@ def test_no_quote_is_added_for_parts_the_answer_already_states():
     assert len(quotes) == 2  # the two sentences its numbers come from, nothing added
 
 
+LIQUID = ("Liquid Time-constant Networks",
+          "We introduce a new class of time-continuous recurrent neural network models. Instead of implicit "
+          "nonlinearities, we build networks of linear first-order systems modulated by interlinked gates. The "
+          "resulting models have varying time-constants coupled to their hidden state, with outputs computed by "
+          "numerical differential equation solvers.")
+
+
+def test_a_lookup_quotes_a_second_matching_sentence_when_the_best_one_says_what_it_does():
+    answer = ask("lookup", "new class of time-continuous recurrent neural network models", "", [LIQUID])
+    assert "What it does: “We introduce a new class of time-continuous" in answer.text
+    assert "Matches your description: “" in answer.text
+
+
 def test_lookup_gives_reference_what_it_does_and_no_echo_of_the_description():
     description = "that paper where federated clients are trained easy to hard"
     answer = ask("lookup", description, "", [FED])
