@@ -282,15 +282,16 @@ def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSu
     shown = set().union(*(specifics(t) for t in [*(k.text for k in kept), *(q for q, _ in quotes)]))
     asked = specifics(query.text)
     added: list[tuple[str, int]] = []
-    part_vectors = embed(parts)
-    for part, vector in zip(parts, part_vectors):
+    sentence_vectors = {s.n: embed(s.sentences) for s in cited if s.sentences}  # once, not once per part
+    for part, vector in zip(parts, embed(parts)):
         best = None
+        wants_number = asks_quantity(part)
         for source in cited:
-            if not source.sentences:
+            if source.n not in sentence_vectors:
                 continue
-            scores = sentence_relevance(part, vector, source.sentences, embed(source.sentences))
+            scores = sentence_relevance(part, vector, source.sentences, sentence_vectors[source.n])
             for sentence, score in zip(source.sentences, scores):
-                if asks_quantity(part) and extract_numbers(sentence):
+                if wants_number and extract_numbers(sentence):
                     score += QUANTITY_BONUS
                 if best is None or score > best[0]:
                     best = (score, sentence, source.n)
