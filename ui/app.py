@@ -28,6 +28,10 @@ from ui.tabs_search import build_search_tab
 log = logging.getLogger(__name__)
 TITLE = "Research assistant"
 
+# (every, older than) in seconds: Gradio's copies of downloads and uploads go after a day, and all of
+# this server's when it stops
+GRADIO_CACHE_CLEANUP = (3600, 86400)
+
 
 def build_app(assistant: AssistantAPI, *, read_paths: Callable[[list[Path]], ParseResult],
               supported_suffixes: tuple[str, ...], run_eval: RunEval | None = None,
@@ -40,7 +44,7 @@ def build_app(assistant: AssistantAPI, *, read_paths: Callable[[list[Path]], Par
     current = CurrentAssistant(assistant)
     store = ChatStore(chats_dir or Path(assistant.settings.data_dir) / "chats")
     settings = assistant.settings
-    with gr.Blocks(title=TITLE, fill_width=True) as demo:
+    with gr.Blocks(title=TITLE, fill_width=True, delete_cache=GRADIO_CACHE_CLEANUP) as demo:
         gr.Markdown(f"## {TITLE}\nAnswers come only from the indexed paper abstracts; every "
                     "citation links to the paper it comes from.")
         with gr.Tabs():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from assistant.references import format_reference, format_references
@@ -10,6 +14,31 @@ from assistant.types import Paper
 from ui.chat import Turn
 
 FORMATS = {"BibTeX": ("bibtex", ".bib"), "RIS": ("ris", ".ris"), "CSL-JSON": ("csljson", ".json")}
+# Gradio copies a returned file into its own cache at once, so an export is only needed for moments;
+# older ones are removed, and the whole folder when the process exits: a server that runs for weeks
+# does not leave a temp folder per click behind
+EXPORT_MAX_AGE_S = 3600.0
+
+_root: Path | None = None
+_root_lock = threading.Lock()
+
+
+def export_dir(prefix: str) -> Path:
+    """A fresh folder for one export (concurrent sessions never overwrite each other's download),
+    inside this process's export folder, after removing exports older than EXPORT_MAX_AGE_S."""
+    global _root
+    with _root_lock:
+        if _root is None or not _root.is_dir():
+            _root = Path(tempfile.mkdtemp(prefix="ra-exports-"))
+            atexit.register(shutil.rmtree, _root, True)
+        cutoff = time.time() - EXPORT_MAX_AGE_S
+        for old in _root.iterdir():
+            try:
+                if old.stat().st_mtime < cutoff:
+                    shutil.rmtree(old, ignore_errors=True)
+            except OSError:
+                pass  # removed by another process's cleanup meanwhile
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=_root))
 
 
 def export_references(papers: list[Paper], label: str = "BibTeX") -> tuple[str, str | None]:
@@ -18,8 +47,7 @@ def export_references(papers: list[Paper], label: str = "BibTeX") -> tuple[str, 
         return "", None
     fmt, suffix = FORMATS.get(label, FORMATS["BibTeX"])
     text = format_references(papers, fmt)
-    # a directory per export so concurrent sessions never overwrite each other's download
-    path = Path(tempfile.mkdtemp(prefix="ra-refs-")) / f"references{suffix}"
+    path = export_dir("refs-") / f"references{suffix}"
     path.write_text(text, encoding="utf-8")
     return text, str(path)
 
@@ -49,6 +77,6 @@ def export_chat(turns: list[Turn], title: str = "Chat") -> str | None:
     """The chat as a Markdown file in a fresh temp directory; None for an empty chat."""
     if not turns:
         return None
-    path = Path(tempfile.mkdtemp(prefix="ra-chat-")) / "chat.md"
+    path = export_dir("chat-") / "chat.md"
     path.write_text(chat_markdown(turns, title), encoding="utf-8")
     return str(path)

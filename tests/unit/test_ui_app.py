@@ -172,6 +172,23 @@ def test_cited_papers_export_as_bibtex_and_ris_files():
     assert export_references([], "RIS") == ("", None)
 
 
+def test_old_exports_are_removed_and_the_export_folder_goes_with_the_process(tmp_path):
+    import subprocess
+    import sys
+    from ui import export
+    first = Path(export.export_dir("refs-"))
+    os.utime(first, (0, 0))  # as if made long ago
+    second = Path(export.export_dir("refs-"))
+    assert not first.exists() and second.is_dir() and second.parent == first.parent
+    script = ("from ui.export import export_references; from assistant.types import Paper; "
+              "print(export_references([Paper(paper_id='p', title='T', abstract='A.')], 'RIS')[1])")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={**os.environ, "TMPDIR": str(tmp_path)})
+    written = Path(done.stdout.strip().splitlines()[-1])
+    assert written.is_relative_to(tmp_path) and written.suffix == ".ris"
+    assert list(tmp_path.iterdir()) == []  # the process's export folder went when it exited
+
+
 def test_search_ranks_papers_and_exports_one_or_all():
     from ui.tabs_search import ALL, export_selection, search_papers, selection_choices
     html, hits, brief = search_papers(FakeAssistant(), "layer learns to denoise without back-propagation", 3)
