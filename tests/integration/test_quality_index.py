@@ -116,3 +116,40 @@ def test_background_build_runs_in_its_own_process_and_completes(embedder_present
         time.sleep(1)
     assert assistant.quality_state().as_dict()["covered"] == 5
     assert "5 papers encoded" in logged()
+
+
+# a description worded unlike its paper ("Constraining Linear-chain CRFs to Regular Languages"), and the
+# seven papers the default first stage ranks beside it on the bundled sample
+DESCRIPTION = ("extension of the classic discriminative sequence tagger so that every output must be accepted "
+               "by a finite automaton; applying that restriction while fitting is provably at least as good as "
+               "applying it only at inference")
+DESCRIBED = "Constraining Linear-chain CRFs to Regular Languages"
+NEIGHBOURS = ("Autoregressive Structured Prediction with Language Models", "Sum-Product Networks for Sequence Labeling",
+              "Set-Based Prompting: Provably Solving the Language Model Order Dependency Problem",
+              "AR-Net: A simple Auto-Regressive Neural Network for time-series",
+              "Near-Optimal Cryptographic Hardness of Agnostically Learning Halfspaces and ReLU Regression under "
+              "Gaussian Marginals",
+              "Interpreting Attention Layer Outputs with Sparse Autoencoders",
+              "Prompting in Autoregressive Large Language Models")
+
+
+def test_the_quality_stage_brings_a_description_ranked_third_first(embedder_present, tmp_path, make_settings,
+                                                                     write_jsonl):
+    """The real EmbeddingGemma as the second stage over a small real index: MiniLM + BM25 rank the
+    described paper 3rd, the quality similarity of every candidate puts it 1st. Needs Gemma's files
+    (`python -m assistant models fetch`); CI's tiny-model setup has none, so there it is skipped."""
+    papers = [p for p in ingest.read_paths(None).papers if p.title in (DESCRIBED, *NEIGHBOURS)]
+    source = write_jsonl(tmp_path / "papers.jsonl", [{"title": p.title, "abstract": p.abstract} for p in papers])
+
+    def make(weight: float) -> Assistant:
+        return Assistant(make_settings(tmp_path / "data", retrieval={"quality_weight": weight},
+                                       models={"quality_embedder": "embeddinggemma-300m", "quality_build": "manual"}))
+    assistant = make(3.0)
+    if not assistant.quality.model_present():
+        pytest.skip("EmbeddingGemma's files are not here (python -m assistant models fetch)")
+    assistant.ingest(ingest.read_paths([source]))
+    assert len(papers) == 8 and assistant.build_quality() == 8
+    first_stage = [h.paper.title for h in make(0.0).cite(DESCRIPTION, k=5)]
+    second_stage = [h.paper.title for h in assistant.cite(DESCRIPTION, k=5)]
+    assert first_stage.index(DESCRIBED) == 2, first_stage
+    assert second_stage[0] == DESCRIBED, second_stage
