@@ -221,6 +221,13 @@ def test_no_quote_is_added_for_parts_the_answer_already_states():
     assert len(quotes) == 2  # the two sentences its numbers come from, nothing added
 
 
+def test_an_opening_phrase_the_sentence_repeats_later_is_shown_once():
+    answer = ask("fact", TWO_PART, "In 64% of cases, off-the-shelf expansion works well in 64% of cases, and the "
+                 "post-hoc fixes help in 83% of cases [1].", [EXPANSION])
+    first = answer.text.splitlines()[0]
+    assert first.startswith("Off-the-shelf expansion works well in 64% of cases") and first.count("64%") == 1
+
+
 LIQUID = ("Liquid Time-constant Networks",
           "We introduce a new class of time-continuous recurrent neural network models. Instead of implicit "
           "nonlinearities, we build networks of linear first-order systems modulated by interlinked gates. The "
