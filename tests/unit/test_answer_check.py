@@ -259,3 +259,10 @@ def test_a_citation_after_a_trailing_comma_is_placed_cleanly():
     answer = ask("fact", "How much does the competence curriculum speed up training?",
                  "Training is 40% faster on WMT with the competence curriculum, [1].", [CCL])
     assert answer.sentences[0].text.endswith("curriculum [1].")
+
+
+def test_the_checking_module_examples_hold():
+    import doctest
+
+    from assistant import checking
+    assert doctest.testmod(checking).failed == 0
