@@ -125,6 +125,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
     """Each sentence with its support by every source and the citation it ends up with; sentences
     that cannot be shown carry a note starting "dropped"."""
     parts = [(without_fronted_repeat(_TRAILING_REFERENCE.sub("", text)), cited) for text, cited in parts]
+    if parts:
+        parts[0] = (without_stray_yes(parts[0][0], query.text), parts[0][1])
     parts = [(text, cited) for text, cited in parts if strip_markers(text).strip(" .:;,-")]
     if not parts:
         return []
@@ -173,6 +175,31 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
 
 
 _FRONTED = re.compile(r"^\s*([^,\[\]]{3,60}),\s+")
+# a question answerable by yes or no opens with an auxiliary verb (after a conversational "and", "so", "ok")
+_POLAR = re.compile(r"^\W*(?:(?:and|so|but|ok|okay|also)\W+)*(?:is|are|was|were|am|do|does|did|can|could|has|have|had|"
+                    r"will|would|should|shall|may|might|must)(?:n't)?\b", re.I)
+_YES_NO_LEAD = re.compile(r"^\s*(?:yes|no)\s*[,.;:!\u2013\u2014-]+\s*", re.I)
+
+
+def without_stray_yes(text: str, question: str) -> str:
+    """The answer's first sentence without a "Yes," or "No," the question did not ask for: a small
+    model opens "Which papers ...?" with "Yes, [1] and [2] ...".
+
+    >>> without_stray_yes("Yes, [1] and [2] study hypergraphs.", "Which papers deal with hypergraphs?")
+    '[1] and [2] study hypergraphs.'
+    >>> without_stray_yes("Yes, they released WikiSection [1].", "did they release a dataset? how big?")
+    'Yes, they released WikiSection [1].'
+    >>> without_stray_yes("No, it does not [1].", "And did that also happen in recurrent models?")
+    'No, it does not [1].'
+    >>> without_stray_yes("Yes, it does [1].", "In the Adam paper, does epsilon matter?")
+    'Yes, it does [1].'
+    """
+    lead = _YES_NO_LEAD.match(text)
+    polar = any(_POLAR.match(clause) for clause in re.split(r"[,?;:.!()]", question))
+    if not lead or polar or not text[lead.end():].strip():
+        return text
+    rest = text[lead.end():]
+    return rest[:1].upper() + rest[1:]
 
 
 def without_fronted_repeat(text: str) -> str:

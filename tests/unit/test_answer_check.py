@@ -174,6 +174,15 @@ def test_a_question_only_asking_which_papers_is_answered_by_the_list_alone():
     assert len(answer.citations) == 3
 
 
+def test_a_yes_the_question_did_not_ask_for_is_dropped_and_one_it_asked_for_kept():
+    answer = ask("fact", "How much does the competence curriculum speed up training?",
+                 "Yes, it speeds up training by 40% on WMT [1].", [CCL])
+    assert answer.sentences[0].text.startswith("It speeds up training by 40%")
+    answer = ask("fact", "Does the competence curriculum speed up training, and by how much?",
+                 "Yes, it speeds up training by 40% on WMT [1].", [CCL])
+    assert answer.sentences[0].text.startswith("Yes, it speeds up training by 40%")
+
+
 def test_compare_answer_has_a_table_of_each_papers_own_sentences():
     answer = ask("compare", "Compare CLIMB with CCL", "CLIMB trains small masked language models [1], "
                  "while CCL schedules examples by model competence [2].", [CLIMB, CCL])
