@@ -87,7 +87,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     kept = _without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")])
     dropped = [s for s in judged if s not in kept]
     dropped = [s if (s.note or "").startswith("dropped") else replace(s, note=f"dropped: {REPEAT}") for s in dropped]
-    kept = kept[:KEEP_SENTENCES.get(query.intent, 3)]
+    kept = _answer_first(kept, query)[:KEEP_SENTENCES.get(query.intent, 3)]
     if query.intent == "fact":
         kept, dropped, reason = _fact_verdict(judged, kept, dropped, sources, query, settings)
         if reason:
@@ -233,6 +233,23 @@ def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:
             continue
         kept.append(sentence)
     return kept
+
+
+def _answer_first(kept: list[SentenceSupport], query: Query) -> list[SentenceSupport]:
+    """A follow-up's sentences (any question asked after an earlier one, whatever its intent) with the
+    one that takes up the new question first. The small model
+    often restates the answer to the earlier question before it gets to the new one ("And did that
+    also happen in recurrent models?" answered third): when the first sentence has none of the words
+    that only the new question uses and a later one has some, the later one moves up."""
+    earlier = [m.content for m in query.history if m.role == "user"]
+    if query.intent in ("compare", "topic") or len(kept) < 2 or not earlier:
+        return kept
+    asked_now = new_words(query.text, earlier)
+    overlap = [len(asked_now & set(word_tokens(strip_markers(s.text)))) for s in kept]
+    best = max(range(len(kept)), key=lambda i: (overlap[i], -i))
+    if overlap[0] or not overlap[best]:
+        return kept
+    return [kept[best], *kept[:best], *kept[best + 1:]]
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

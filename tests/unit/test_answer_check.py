@@ -10,7 +10,7 @@ from assistant.answering import build_answer
 from assistant.checking import check
 from assistant.config import Settings
 from assistant.text import split_sentences
-from assistant.types import Hit, Paper, Query, Source
+from assistant.types import Hit, Message, Paper, Query, Source
 
 
 def bag_of_words(texts):
@@ -181,6 +181,20 @@ def test_a_yes_the_question_did_not_ask_for_is_dropped_and_one_it_asked_for_kept
     answer = ask("fact", "Does the competence curriculum speed up training, and by how much?",
                  "Yes, it speeds up training by 40% on WMT [1].", [CCL])
     assert answer.sentences[0].text.startswith("Yes, it speeds up training by 40%")
+
+
+def test_a_follow_up_answer_leads_with_the_sentence_about_the_new_question():
+    icl = ("Data distributional properties drive emergent in-context learning in transformers",
+           "In-context learning emerges when the training data is bursty and has many rare classes. "
+           "The two modes of learning co-exist when the data follows a skewed Zipfian distribution. "
+           "These data distributions elicit in-context learning in transformers, and not in recurrent models.")
+    history = [Message("user", "What properties of the training data make in-context learning emerge?"),
+               Message("assistant", "Burstiness and many rare classes [1].")]
+    answer = ask("fact", "And did that also happen in recurrent models?",
+                 "In-context learning emerges when the training data is bursty and has many rare classes [1]. "
+                 "It elicits in-context learning in transformers, and not in recurrent models [1].", [icl], history)
+    assert answer.sentences[0].text.startswith("It elicits in-context learning in transformers, and not in recurrent")
+    assert len(answer.sentences) == 2
 
 
 def test_compare_answer_has_a_table_of_each_papers_own_sentences():
