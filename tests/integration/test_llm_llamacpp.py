@@ -131,3 +131,23 @@ def test_a_stream_advanced_from_many_threads_decodes_on_the_models_own_thread(ll
             break
     assert len(pieces) > 3 and "".join(p for p in pieces if p).strip()
     assert len(decoding_threads) == 1 and decoding_threads.pop().startswith("llamacpp")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+
+
+def test_memory_does_not_grow_with_a_longer_prompt(llm):
+    """Without flash attention llama.cpp's attention buffer is backed page by page as prompts reach
+    deeper, so a server grew with each longer conversation (+30 MB here from 300 to 1,800 tokens)."""
+    from assistant.llm.llamacpp import LlamaCppBackend
+
+    fresh = LlamaCppBackend(llm.model, n_ctx=2048, n_threads=2)  # its own buffers, untouched by other tests
+    words = "the model reads every sentence of the abstract and cites the paper it came from".split()
+    text = lambda n: " ".join(words[i % len(words)] for i in range(n))  # noqa: E731
+    "".join(fresh.generate([{"role": "user", "content": text(250)}], max_tokens=2))
+    before = _rss_mb()
+    "".join(fresh.generate([{"role": "user", "content": "Now: " + text(1500)}], max_tokens=2))
+    assert fresh.last_usage["prompt_tokens"] > 1400
+    assert _rss_mb() - before < 12
