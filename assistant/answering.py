@@ -7,6 +7,7 @@ as shown; `build_answer` is the one place an Answer is made, abstentions include
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -31,6 +32,41 @@ def select_sources(hits: list[Hit], intent: str, settings: Settings) -> list[Hit
     limit = settings.answer.max_sources + (2 if intent == "topic" else 0)
     # a paper far below the best one only adds prompt tokens and wrong citations
     return [h for h in hits if h.score >= 0.5 * top][:limit]
+
+
+_ORDINAL_REFERENCE = re.compile(r"\bthe (?:(first|second|third|last) (?:one|paper|study|work|article)|(former|latter))\b",
+                                re.I)
+_PLACE = {"first": 0, "former": 0, "second": 1, "third": 2, "last": -1, "latter": -1}
+
+
+def referenced_paper(query: Query, hits: list[Hit]) -> Hit | None:
+    """The paper a follow-up points at by its place in the previous answer ("ok and the second one -
+    what do they say causes it?"): of the retrieved papers that answer names, in the order it names
+    them. None when the question has no such reference or the answer names fewer than two of them.
+
+    Without it the small model read "the second one" as source [2] of its own list and answered
+    from another paper, citing it correctly (dev-045).
+    """
+    said = next((m.content for m in reversed(query.history) if m.role == "assistant"), "")
+    reference = _ORDINAL_REFERENCE.search(query.text)
+    if not said or not reference:
+        return None
+    named = sorted((at, i) for i, hit in enumerate(hits) if (at := _named_at(said, hit.paper.title)) is not None)
+    place = _PLACE[(reference.group(1) or reference.group(2)).lower()]
+    if len(named) < 2 or place >= len(named):
+        return None
+    return hits[named[place][1]]
+
+
+def _named_at(text: str, title: str) -> int | None:
+    """Where `text` first names the paper: its whole title, or the title up to its colon or question
+    mark ("Honey, I Shrunk the Language" for "Honey, I Shrunk the Language: Language Model ...")."""
+    low = text.lower()
+    for name in (title, re.split(r"[:?!]", title)[0]):
+        name = name.strip().lower()
+        if len(name.split()) >= 2 and (at := low.find(name)) >= 0:
+            return at
+    return None
 
 
 def abstain_reason(hits: list[Hit], settings: Settings, question: str = "") -> str | None:

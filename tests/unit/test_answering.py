@@ -5,11 +5,11 @@ import hashlib
 import numpy as np
 
 from assistant import prompts
-from assistant.answering import abstain_reason, build_answer, build_messages, select_sources
+from assistant.answering import abstain_reason, build_answer, build_messages, referenced_paper, select_sources
 from assistant.checking import check, is_refusal
 from assistant.config import Settings
 from assistant.intent import classify_intent
-from assistant.types import Hit, Paper, Query, Source
+from assistant.types import Hit, Message, Paper, Query, Source
 
 
 def bag_of_words(texts):
@@ -153,3 +153,23 @@ def test_a_comparison_names_its_two_sides():
         "mimetic initialization for SSMs", "the 'never train from scratch' paper")
     assert compare_sides("How does LoRA differ from full fine-tuning?") == ("LoRA", "full fine-tuning")
     assert compare_sides("What does LoRA do?") is None
+
+
+def test_a_follow_up_naming_a_paper_by_its_place_in_the_last_answer_gets_that_paper():
+    titles = ["Tending Towards Stability: Convergence Challenges in Small Language Models",
+              "Why do small language models underperform? Studying Language Model Saturation via the Softmax Bottleneck",
+              "Honey, I Shrunk the Language: Language Model Behavior at Reduced Scale"]
+    hits = [Hit(Paper(f"p{i}", t, "An abstract."), 1.0 - i / 10, i + 1) for i, t in enumerate(titles)]
+    said = ("Two relevant papers: 'Honey, I Shrunk the Language' finds the power law breaks at small compute; "
+            "'Why do small language models underperform?' studies saturation late in training.")
+    history = (Message("user", "Why do small language models behave differently?"), Message("assistant", said))
+
+    def ask(question, turns=history):
+        return referenced_paper(Query(question, "fact", turns, question), hits)
+
+    assert ask("ok and the second one - what do they say causes it?").paper.title == titles[1]
+    assert ask("and the first paper?").paper.title == titles[2]
+    assert ask("what does the latter find?").paper.title == titles[1]
+    assert ask("what do they say causes it?") is None  # no reference by place
+    assert ask("and the third one?") is None  # the answer named two papers
+    assert ask("the second one?", turns=history[:1]) is None  # nothing said before
