@@ -237,10 +237,10 @@ def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:
 
 def _answer_first(kept: list[SentenceSupport], query: Query) -> list[SentenceSupport]:
     """A follow-up's sentences (any question asked after an earlier one, whatever its intent) with the
-    one that takes up the new question first. The small model
-    often restates the answer to the earlier question before it gets to the new one ("And did that
-    also happen in recurrent models?" answered third): when the first sentence has none of the words
-    that only the new question uses and a later one has some, the later one moves up."""
+    one that takes up the new question first. The small model often restates the answer to the
+    earlier question before it gets to the new one ("And did that also happen in recurrent models?"
+    answered third): when the first sentence has none of the words that only the new question uses
+    and a later one has some, the later one moves up."""
     earlier = [m.content for m in query.history if m.role == "user"]
     if query.intent in ("compare", "topic") or len(kept) < 2 or not earlier:
         return kept
