@@ -34,8 +34,8 @@ def select_sources(hits: list[Hit], intent: str, settings: Settings) -> list[Hit
     return [h for h in hits if h.score >= 0.5 * top][:limit]
 
 
-_ORDINAL_REFERENCE = re.compile(r"\bthe (?:(first|second|third|last) (?:one|paper|study|work|article)|(former|latter))\b",
-                                re.I)
+_ORDINAL_REFERENCE = re.compile(
+    r"\bthe (?:(first|second|third|last) (?:one|paper|study|work|article)|(former|latter))\b", re.I)
 _PLACE = {"first": 0, "former": 0, "second": 1, "third": 2, "last": -1, "latter": -1}
 
 

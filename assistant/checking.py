@@ -195,10 +195,9 @@ def without_stray_yes(text: str, question: str) -> str:
     'Yes, it does [1].'
     """
     lead = _YES_NO_LEAD.match(text)
-    polar = any(_POLAR.match(clause) for clause in re.split(r"[,?;:.!()]", question))
-    if not lead or polar or not text[lead.end():].strip():
+    rest = text[lead.end():] if lead else ""
+    if not rest.strip() or any(_POLAR.match(clause) for clause in re.split(r"[,?;:.!()]", question)):
         return text
-    rest = text[lead.end():]
     return rest[:1].upper() + rest[1:]
 
 

@@ -133,7 +133,7 @@ class Assistant:
                                             for found, side in zip(side_hits, compare_sides(query.text))):
             reason = None  # each side of the comparison has a close paper, though the whole question has none
         chosen = [] if reason else answering.select_sources(compared, query.intent, self.settings)
-        focus = answering.referenced_paper(query, hits) if chosen and query.history else None
+        focus = answering.referenced_paper(query, hits) if chosen else None
         chosen = [focus] if focus is not None else chosen  # "the second one": that paper alone
         sources = self._sources(query, chosen)
         if sources:

@@ -21,16 +21,12 @@ import time
 from pathlib import Path
 
 from benchmarks.retrieval import RESULTS
+from benchmarks.soak import rss_mb
 
 LENGTHS = (500, 1000, 2000, 3500)  # prompt tokens; the default context is 4096
 ANSWER_TOKENS = 48
 QUESTIONS = ("What problem does this paper address?", "What is the main result, with its numbers?",
              "Which datasets or benchmarks are used?")
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
 
 
 def worker(model: str, flash: bool) -> dict:
@@ -46,7 +42,7 @@ def worker(model: str, flash: bool) -> dict:
     path = resolve_model_path(model, settings.models_dir)
     llm = llama_cpp.Llama(model_path=path, n_ctx=settings.models.n_ctx, n_batch=512, n_threads=2,
                           n_threads_batch=2, flash_attn=flash, verbose=False)
-    out = {"model": model, "flash": flash, "rss_loaded": rss_mb(), "reads": [], "answers": []}
+    out = {"model": model, "flash": flash, "rss_loaded": rss_mb(os.getpid()), "reads": [], "answers": []}
     papers = ingest.read_paths(None).papers
     text = " ".join(p.abstract for p in papers[:60]).encode()
     tokens = llm.tokenize(text)
@@ -55,13 +51,14 @@ def worker(model: str, flash: bool) -> dict:
         load = os.getloadavg()[0]
         started = time.perf_counter()
         llm.eval(tokens[:n])
-        out["reads"].append({"tokens": n, "seconds": time.perf_counter() - started, "rss": rss_mb(), "load": load})
+        out["reads"].append({"tokens": n, "seconds": time.perf_counter() - started, "rss": rss_mb(os.getpid()),
+                             "load": load})
     for paper, question in zip(papers[:len(QUESTIONS)], QUESTIONS):
         llm.reset()
         reply = llm.create_chat_completion([{"role": "user", "content": f"{paper.abstract}\n\n{question}"}],
                                            max_tokens=ANSWER_TOKENS, temperature=0.0, seed=0)
         out["answers"].append(reply["choices"][0]["message"]["content"])
-    out["rss_end"] = rss_mb()
+    out["rss_end"] = rss_mb(os.getpid())
     return out
 
 

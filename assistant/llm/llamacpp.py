@@ -66,8 +66,9 @@ class LlamaCppBackend:
             # page by page as prompts reach deeper than any before, so a server's memory rose with each
             # conversation longer than the ones before and never came back down (+73 MB from a 500- to
             # a 3,500-token prompt on SmolLM2-135M, +57 MB on Qwen2.5-1.5B; not the UI soak's remaining
-            # creep, which sits in glibc's heaps). With it, +2 MB, and prompts are read 5-26% faster on this CPU; greedy wording may differ, the
-            # dev eval's metrics do not (benchmarks/results/flash-attention.md).
+            # creep, which sits in glibc's heaps). With it, +2 MB, and prompts are read 5-26% faster on
+            # this CPU; greedy wording may differ, the dev eval's metrics do not
+            # (benchmarks/results/flash-attention.md).
             self._llm = llama_cpp.Llama(model_path=self.model, n_ctx=n_ctx, n_threads=self.n_threads,
                                         n_threads_batch=self.n_threads, n_batch=n_batch, flash_attn=True,
                                         verbose=False)
