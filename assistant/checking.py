@@ -48,6 +48,8 @@ INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
+ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
+DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
 VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
 PART_MATCH_FLOOR = 0.35  # a part of the question no sentence matches this well is left to the answer
@@ -84,10 +86,13 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
         return Checked("", sources, abstain="the model found no answer in the papers")
     validated = validate_citations(draft, [s.hit for s in sources])
     judged = judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings)
-    kept = _without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")])
-    dropped = [s for s in judged if s not in kept]
+    kept = _answer_first(_without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")]),
+                         query)
+    kept, dangling = _without_dangling(kept, sources)
+    dropped = [s for s in judged if s not in kept and s not in dangling]
     dropped = [s if (s.note or "").startswith("dropped") else replace(s, note=f"dropped: {REPEAT}") for s in dropped]
-    kept = _answer_first(kept, query)[:KEEP_SENTENCES.get(query.intent, 3)]
+    dropped += [replace(s, note=f"dropped: {DANGLING}") for s in dangling]
+    kept = kept[:KEEP_SENTENCES.get(query.intent, 3)]
     if query.intent == "fact":
         kept, dropped, reason = _fact_verdict(judged, kept, dropped, sources, query, settings)
         if reason:
@@ -249,6 +254,38 @@ def _answer_first(kept: list[SentenceSupport], query: Query) -> list[SentenceSup
     if overlap[0] or not overlap[best]:
         return kept
     return [kept[best], *kept[:best], *kept[best + 1:]]
+
+
+# "This is a 29.5-point gain", "These results ...": a sentence whose subject is the sentence before it
+_DEMONSTRATIVE = re.compile(r"^\W*(?:this|these|that|those|such)\b(?!\s+(?:paper|work|study|article|survey|"
+                            r"report|thesis|note|dataset|benchmark|model|method|approach|framework)\b)", re.I)
+
+
+def _without_dangling(kept: list[SentenceSupport], sources: Sequence[Source]):
+    """(kept, dropped): after the first, a sentence that opens with "This" or "These" and copies an
+    abstract sentence opening the same way goes unless the answer before it gives the abstract
+    sentence it points back to (half its content words, in any wording). Otherwise its "This" takes the answer's previous sentence as its subject
+    ("It is called WikiSection ... This is a 29.5-point F1 gain" credits the gain to the dataset)."""
+    by_n = {s.n: s for s in sources}
+    out: list[SentenceSupport] = []
+    dropped: list[SentenceSupport] = []
+    for sentence in kept:
+        source = by_n.get(sentence.cited[0]) if sentence.cited else None
+        quoted = sentence.evidence if source is not None and sentence.evidence in source.sentences else None
+        if out and quoted and _DEMONSTRATIVE.match(strip_markers(sentence.text)) and _DEMONSTRATIVE.match(quoted):
+            at = source.sentences.index(quoted)
+            if at and not _restates(source.sentences[at - 1], [strip_markers(k.text) for k in out]):
+                dropped.append(sentence)
+                continue
+        out.append(sentence)
+    return out, dropped
+
+
+def _restates(sentence: str, texts: list[str]) -> bool:
+    """Most (half or more) of the sentence's content words stand in the texts: the answer gives it,
+    in the abstract's words or its own."""
+    words = new_words(sentence, [])
+    return len(words - new_words(sentence, texts)) >= ANTECEDENT_SHARE * len(words)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
