@@ -35,7 +35,8 @@ _PROBLEM = re.compile(r"\b(however|but|challeng\w*|problem\w*|limit\w*|difficult
 # a result the authors state as theirs: "we show ...", "our results demonstrate ...", "X outperforms ..."
 _CLAIMED_RESULT = re.compile(r"\b(we|our|this (paper|work|study))\b[^.]{0,60}?\b(show|find|found|demonstrat|reveal|"
                              r"observe|achiev|outperform|improv|reduc|obtain|confirm|suggest|prove|establish)\w*|"
-                             r"\b(outperform|surpass)\w*|\b(results|experiments) (show|demonstrate|reveal|indicate|confirm)",
+                             r"\b(outperform|surpass)\w*|\b(results|experiments) (show|demonstrate|reveal|indicate|confirm)|"
+                             r"\bwe (then |also |further )?see\b|\band (find|show|observe|demonstrate)s? that\b",
                              re.I)
 _CLAIMED_RESULT_OUR = re.compile(r"\bour (\w+ ){1,3}(makes?|enables?|allows?|leads?|helps?|yields?|improves?|"
                                  r"outperforms?|achieves?|reduces?|matches|surpasses)\b", re.I)
@@ -45,10 +46,13 @@ _OWN = re.compile(r"\b(we|our|this (paper|work|study|article))\b", re.I)
 _PRIOR_WORK = re.compile(r"\b(recent|prior|previous|earlier|existing|past|related) (works?|stud(y|ies)|research|"
                          r"approaches|methods|literature|efforts)\b|\b(has|have) been (\w+ ){0,3}(shown|reported|"
                          r"observed|found|demonstrated)\b|\bit is (well[- ])?known\b", re.I)
+# a finding stated inside another sentence: "We test X ..., and find that some of them yield ..."
+_FINDING_CLAUSE = re.compile(r"(?<=\s)(?P<verb>find|show|demonstrate|observe|reveal|confirm)s?\s+that\s+\S", re.I)
 _LEAD_IN = re.compile(r"^(in this (paper|work|study|note),?|moreover,?|furthermore,?|additionally,?|finally,?|"
                       r"specifically,?|in addition,?|to this end,?|overall,?|to address (this|these \w+),?|"
                       r"somewhat differently,?|in contrast,?|instead,?|here,?|however,?|thus,?|therefore,?|"
-                      r"more broadly,?|taken together,?)\s+", re.I)
+                      r"more broadly,?|taken together,?|remarkably,?|notably,?|interestingly,?|surprisingly,?|"
+                      r"importantly,?|crucially,?)\s+", re.I)
 MAX_CELL_WORDS = 40
 TOPIC_QUOTE_WORDS = 35
 RESULT_WORDS = 30
@@ -152,10 +156,18 @@ def topic_bullets(sources: Sequence[Source]) -> list[tuple[str, list[int]]]:
         does = best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS)], among=_METHOD)
         finds = (best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS)], among=_CLAIMED_RESULT, exclude=[does])
                  if does else None) or finding_sentence(source)
+        if does and finds and _background(source, finds):
+            finds = None  # "Methods aim to ..., but it is difficult to validate them" is no finding of its own
         quotes = [quote(shorten(s, TOPIC_QUOTE_WORDS)) for s in dict.fromkeys([does, finds]) if s]
         text = f": {' '.join(quotes)}" if quotes else ""
         bullets.append((f"- **{source.paper.title}**{_year(source.paper)}{text} [{source.n}]", [source.n]))
     return bullets
+
+
+def _background(source: Source, sentence: str) -> bool:
+    """The abstract's opening sentence, stating neither the authors' contribution nor a result."""
+    return (sentence == source.sentences[0] and not _CONTRIBUTION.search(sentence)
+            and not _RESULT.search(sentence))
 
 
 def compare_table(sources: Sequence[Source]) -> str:
@@ -187,15 +199,38 @@ def compare_cells(source: Source) -> list[str]:
              or best_sentence(source, among=_CLAIMED_RESULT_OUR, exclude=[*used, *others])
              or best_sentence(source, among=_RESULT, exclude=[*used, *others]))
     second = best_sentence(source, among=_CLAIMED_RESULT, exclude=[*used, *others, first]) if first else None
-    result = take(first)
+    result = take(first) if first else _finding_within(method)
     if second:  # an abstract often states two results; the question may be about either
         used.append(second)
         pair = sorted([first, second], key=source.sentences.index)  # in the abstract's order
         result = " ".join(shorten(sentence, RESULT_WORDS) for sentence in pair)
     data = take(best_sentence(source, among=_DATA, exclude=used))
+    # with no sentence naming a difficulty, the abstract's opening background (not its own claims,
+    # "We arrive at this conclusion via ...") stands for the problem
     problem = take(best_sentence(source, among=_PROBLEM, exclude=[*used, *source.sentences[len(first_half):]])
-                   or next((s for s in source.sentences if s not in used), None))
+                   or next((s for s in first_half if s not in used and not _OWN.search(s)), None))
+    # the sentence that matches the question best is always in the table: one the cue words left out
+    # ("We arrive at this conclusion via a linearized model of Barlow Twins") joins the method row
+    closest = best_sentence(source, exclude=others)
+    if closest and closest not in used and _OWN.search(closest) and not _RESULT.search(closest):
+        pair = sorted([closest, *(s for s in used[:1] if s in source.sentences)], key=source.sentences.index)
+        method = " ".join(shorten(sentence, RESULT_WORDS) for sentence in pair)
     return [problem, method, data, result]
+
+
+def _finding_within(cell: str) -> str:
+    """The finding a method sentence states in passing ("We test ... and find that some of them
+    yield quality improvements"), from its verb on, for the result row; else "not stated".
+
+    >>> _finding_within("We test them in Transformers, and find that two of them help.")
+    '… find that two of them help.'
+    >>> _finding_within("We propose X.")
+    'not stated in the abstract'
+    """
+    clause = _FINDING_CLAUSE.search(cell)
+    if cell == NOT_STATED or clause is None:
+        return NOT_STATED
+    return "… " + cell[clause.start("verb"):].strip()
 
 
 def shorten(sentence: str, max_words: int = MAX_CELL_WORDS) -> str:
