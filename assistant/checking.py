@@ -28,7 +28,14 @@ from assistant.citations import (
 from assistant.config import Settings
 from assistant.evidence import sentence_relevance
 from assistant.intent import asks_quantity, needs_model, question_parts
-from assistant.support import extract_numbers, names_supported, numbers_supported, source_support, specifics
+from assistant.support import (
+    extract_numbers,
+    names_supported,
+    numbers_supported,
+    reversed_word,
+    source_support,
+    specifics,
+)
 from assistant.text import adds_nothing, addresses_reader, new_words, normalize_key, word_tokens
 from assistant.types import Query, SentenceSupport, Source
 
@@ -37,17 +44,20 @@ Embed = Callable[[list[str]], np.ndarray]
 _REFUSAL = re.compile(r"do(es)? not (answer|contain|provide|mention|state|specify|cover|discuss)|"
                       r"(not|no) (enough )?information|cannot (be )?answer|not (stated|mentioned|specified)"
                       r"|(is|are) not (given|provided)", re.I)
-# "..., as shown in [2]." names a source by number only to cite it: the clause goes, the citation is
-# then checked like any other
+# "..., as shown in [2].", "... is 0.59 (from [1])." name a source by number only to cite it: the
+# clause goes, the citation is then checked like any other
 _TRAILING_REFERENCE = re.compile(
     r",?\s*(?:as\s+(?:shown|reported|described|discussed|stated|noted|found|demonstrated|mentioned|seen)\s+(?:in|by)"
-    r"|\(\s*see|see)\s+(?:\[\d+\]\s*)+\)?(?=\s*[.!?]?\s*(?:\[\d+\]\s*)*$)", re.I)
+    r"|\(\s*(?:see|from|according\s+to|cf\.?)|see|according\s+to)\s+(?:\[\d+\]\s*)+\)?"
+    r"(?=\s*[.!?]?\s*(?:\[\d+\]\s*)*$)", re.I)
 KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
 VAGUE = "says nothing beyond the question"
 INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
+REVERSED = "turns its paper's finding around"
+AFTER_REVERSED = "follows a direct answer that turned its paper's finding around"
 ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
 VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
@@ -98,7 +108,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
         if reason:
             return Checked("", sources, dropped=dropped, removed=validated.removed, abstain=reason)
     final_sources, kept, dropped = _renumbered(sources, kept, dropped)
-    text = _layout(query, final_sources, kept, embed)
+    text = _layout(query, final_sources, kept, embed, dropped)
     return Checked(text, final_sources, kept, dropped, validated.removed)
 
 
@@ -107,22 +117,27 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     """(kept, dropped, abstain reason) for a fact answer. A direct answer (the first sentence) with a
     number or name its paper lacks, or a number in a sentence no paper supports ("1.25 million
     tonnes of CO2" from a paper's "1.25M parameters"), is a made-up answer: withheld, whatever
-    follows it. Sentences
-    that say less than their quotes give way to the quotes, but only when retrieval is confident
-    that the top paper is the one asked about; otherwise there is nothing to show."""
+    follows it. A direct answer that turns its paper's finding around, and sentences that say less
+    than their quotes, give way to the paper's sentences, but only when retrieval is confident that
+    the top paper is the one asked about; otherwise there is nothing to show."""
     first = (judged[0].note or "") if judged else ""
-    unbacked_number = first.startswith("dropped") and VAGUE not in first and bool(extract_numbers(judged[0].text))
+    unbacked_number = (first.startswith("dropped") and VAGUE not in first and REVERSED not in first
+                       and bool(extract_numbers(judged[0].text)))
     if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
         return kept, dropped, "the model's answer gave numbers or names that are not in the papers"
+    confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
+    unbacked = "the model's answer is not backed by the papers"
+    if REVERSED in first:  # the direct answer was wrong, what follows it is no answer: the paper's sentences are
+        dropped = dropped + [replace(s, note=f"dropped: {AFTER_REVERSED}") for s in kept]
+        return [], dropped, None if confident else unbacked
     if kept and _vague(kept, sources, query):
         dropped = dropped + [replace(s, note=f"dropped: {VAGUE}") for s in kept]
         kept = []
     if kept:
         return kept, dropped, None
-    confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
     if confident and dropped and all(VAGUE in (s.note or "") for s in dropped):
         return kept, dropped, None
-    return kept, dropped, "the model's answer is not backed by the papers"
+    return kept, dropped, unbacked
 
 
 def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],
@@ -150,8 +165,9 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         cited_now = list(verdict.cited)
         # a number must stand in the sentences that back this one, not anywhere in the abstract
         # ("the fixes help in 71% of cases" when 71% belongs to another finding)
-        evidence_texts = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
-        evidence_texts += [query.text, *titles.values()]
+        backing = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
+        evidence_texts = [*backing, query.text, *titles.values()]
+        turned = reversed_word(plain, backing)
         papers = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
         as_words = markers_as_words(text)
         if addresses_reader(plain):
@@ -165,6 +181,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {MISPLACED_NUMBERS if whole else INVENTED_NUMBERS}"
         elif not names_supported(plain, [*papers, query.text, *(m.content for m in query.history)]):
             note = f"dropped: {INVENTED_NAMES}"
+        elif turned:
+            note = f"dropped: {REVERSED} (“{turned[0]}” where its paper says “{turned[1]}”)"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
         elif as_words and set(cited_now) != set(cited):
@@ -325,7 +343,8 @@ def _renumbered(sources: list[Source], kept: list[SentenceSupport], dropped: lis
     return final, [remap(s) for s in kept], [remap(s) for s in dropped]
 
 
-def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport], embed: Embed | None = None) -> str:
+def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport], embed: Embed | None = None,
+            dropped: Sequence[SentenceSupport] = ()) -> str:
     """The question type's format around the model's checked sentences."""
     written = " ".join(s.text for s in kept)
     if query.intent == "topic":
@@ -333,15 +352,20 @@ def _layout(query: Query, sources: list[Source], kept: list[SentenceSupport], em
         return "\n\n".join([written or prompts.TOPIC_LIST_LEAD, bullets])
     if query.intent == "compare":
         return "\n\n".join(p for p in [formats.compare_table(sources), written] if p)
-    return _fact_layout(query, sources, kept, embed)
+    return _fact_layout(query, sources, kept, embed, dropped)
 
 
-def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport], embed: Embed | None) -> str:
+def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport], embed: Embed | None,
+                 dropped: Sequence[SentenceSupport] = ()) -> str:
     """The model's sentences, then the abstract sentences they come from, and for each part of the
     question the sentences leave unanswered, the cited paper's sentence that answers it; with no
-    sentence left (the model said too little), the top paper's sentences that match the question."""
+    sentence left (the model said too little, or turned a finding around), the top paper's
+    sentences that match the question, the one a turned-around sentence came from first."""
     if not kept:
-        block = "\n".join(f"> {formats.quote(q)} [{sources[0].n}]" for q in sources[0].hit.evidence)
+        top = sources[0]
+        turned = [s.evidence for s in dropped if REVERSED in (s.note or "") and s.evidence in top.sentences]
+        shown = list(dict.fromkeys([*turned, *top.hit.evidence]))[:MAX_QUOTES]
+        block = "\n".join(f"> {formats.quote(q)} [{top.n}]" for q in shown)
         return f"{prompts.VAGUE_FACT_LEAD}\n{block}"
     # a quote the model's sentence already repeats almost word for word adds nothing
     said = [set(word_tokens(strip_markers(s.text))) for s in kept]

@@ -52,7 +52,7 @@ _LEAD_IN = re.compile(r"^(in this (paper|work|study|note),?|moreover,?|furthermo
                       r"specifically,?|in addition,?|to this end,?|overall,?|to address (this|these \w+),?|"
                       r"somewhat differently,?|in contrast,?|instead,?|here,?|however,?|thus,?|therefore,?|"
                       r"more broadly,?|taken together,?|remarkably,?|notably,?|interestingly,?|surprisingly,?|"
-                      r"importantly,?|crucially,?)\s+", re.I)
+                      r"importantly,?|crucially,?|lastly,?)\s+", re.I)
 MAX_CELL_WORDS = 40
 TOPIC_QUOTE_WORDS = 35
 RESULT_WORDS = 30

@@ -136,6 +136,52 @@ def numbers_supported(sentence: str, evidence_texts: Sequence[str]) -> bool:
     return all(_number_found(value, unit, found) for value, unit in claimed)
 
 
+# Words whose swap turns a finding into its opposite, each with the words that mean its reverse.
+_OPPOSITES = (({"before"}, {"after"}), ({"higher"}, {"lower"}), ({"more"}, {"less", "fewer"}),
+              ({"increase", "increases", "increased", "increasing"}, {"decrease", "decreases", "decreased",
+                                                                     "decreasing"}),
+              ({"better"}, {"worse"}), ({"larger", "bigger"}, {"smaller"}), ({"faster"}, {"slower"}),
+              ({"improve", "improves", "improved"}, {"degrade", "degrades", "degraded", "hurt", "hurts"}),
+              ({"outperform", "outperforms", "outperformed"}, {"underperform", "underperforms", "underperformed"}),
+              ({"positive", "positively"}, {"negative", "negatively"}), ({"earlier"}, {"later"}),
+              ({"easier"}, {"harder"}), ({"stronger"}, {"weaker"}), ({"best"}, {"worst"}),
+              ({"above"}, {"below"}), ({"with"}, {"without"}))
+
+
+def reversed_word(sentence: str, evidence_texts: Sequence[str]) -> tuple[str, str] | None:
+    """(word, opposite) when the sentence says a word where its evidence says the opposite in the
+    same place: the same content word beside it, and neither text using the other's word.
+    "Explaining before answering works better" against "explaining after answering leads to
+    better performance" is a finding turned around, which meaning vectors barely notice.
+
+    >>> reversed_word("Explaining before answering works better [1].",
+    ...               ["We find that explaining after answering leads to better performance."])
+    ('before', 'after')
+    >>> reversed_word("It gives higher accuracy [1].", ["It gives lower error and higher accuracy."]) is None
+    True
+    >>> reversed_word("Accuracy is higher [1].", ["It reaches lower error."]) is None
+    True
+    """
+    said = word_tokens(strip_markers(sentence))
+    for text in evidence_texts:
+        found = word_tokens(text)
+        for one, other in _OPPOSITES:
+            for mine, theirs in ((one, other), (other, one)):
+                if set(found) & mine or set(said) & theirs:
+                    continue
+                beside_mine = _neighbours(said, mine)
+                beside_theirs = _neighbours(found, theirs)
+                if beside_mine & beside_theirs:
+                    return (next(w for w in said if w in mine), next(w for w in found if w in theirs))
+    return None
+
+
+def _neighbours(tokens: list[str], words: set[str]) -> set[str]:
+    """The content words right before and after each occurrence of `words`."""
+    near = {tokens[j] for i, t in enumerate(tokens) if t in words for j in (i - 1, i + 1) if 0 <= j < len(tokens)}
+    return new_words(" ".join(near), [])
+
+
 def names_supported(sentence: str, evidence_texts: Sequence[str]) -> bool:
     """True when every name the sentence states (an acronym or coined name: "SwiGLU", "CIFAR-100")
     occurs in the evidence, ignoring case; a model that writes a name its paper never uses has

@@ -337,3 +337,33 @@ def test_a_compare_table_takes_a_result_stated_inside_the_method_sentence():
     assert "find that some of them yield quality improvements" in glu_result
     stepwise_problem = rows["Problem"].split("|")[3]
     assert "not stated" in stepwise_problem  # its own claims are never labelled its problem
+
+
+CATBENCH = ("CaT-BENCH: Benchmarking Language Model Understanding of Causal and Temporal Dependencies in Plans",
+            "We introduce CaT-Bench, a benchmark of Step Order Prediction questions in cooking recipe plans. "
+            "We find that SOTA LLMs are underwhelming (best zero-shot is only 0.59 in F1). While prompting for "
+            "explanations and using few-shot examples improve performance, the best F1 result is only 0.73. "
+            "Surprisingly, we also find that explaining after answering leads to better performance than normal "
+            "chain-of-thought prompting.")
+ORDER = "On CaT-Bench, does explaining before or after answering work better?"
+
+
+def test_an_answer_that_turns_its_papers_finding_around_is_replaced_by_the_papers_sentence():
+    answer = ask("fact", ORDER, "Explaining before answering works better [1]. CaT-Bench uses cooking recipes [1].",
+                 [CATBENCH])
+    assert "before answering works better" not in answer.text
+    assert "explaining after answering leads to better performance" in answer.text  # the paper's own words
+    assert not answer.abstained
+    assert any("“before” where its paper says “after”" in (s.note or "") for s in answer.dropped)
+
+
+def test_the_same_finding_in_the_papers_direction_is_kept():
+    answer = ask("fact", ORDER, "Explaining after answering works better than chain-of-thought prompting [1].",
+                 [CATBENCH])
+    assert answer.text.startswith("Explaining after answering works better")
+
+
+def test_a_from_clause_that_only_cites_is_removed():
+    answer = ask("fact", "What zero-shot F1 do SOTA LLMs reach on CaT-Bench?",
+                 "The best zero-shot F1 of SOTA LLMs on CaT-Bench is 0.59 (from [1]).", [CATBENCH])
+    assert answer.text.startswith("The best zero-shot F1 of SOTA LLMs on CaT-Bench is 0.59 [1].")
