@@ -57,6 +57,7 @@ MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
 REVERSED = "turns its paper's finding around"
+REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it was not matched to, to reverse it
 AFTER_REVERSED = "follows a direct answer that turned its paper's finding around"
 ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
@@ -167,11 +168,14 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         # ("the fixes help in 71% of cases" when 71% belongs to another finding)
         backing = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
         evidence_texts = [*backing, query.text, *titles.values()]
-        turned = reversed_word(plain, backing)
+        turned = (reversed_word(plain, backing)
+                  or reversed_word(plain, [t for n in cited_now for t in sentences.get(n, [])], REVERSAL_SHARED))
         papers = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
         as_words = markers_as_words(text)
         if addresses_reader(plain):
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
+        elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
+            note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
         elif adds_nothing(plain, [query.text, *titles.values()]):
             note = f"dropped: {VAGUE}"
         elif named and not verdict.keep:
@@ -181,8 +185,6 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {MISPLACED_NUMBERS if whole else INVENTED_NUMBERS}"
         elif not names_supported(plain, [*papers, query.text, *(m.content for m in query.history)]):
             note = f"dropped: {INVENTED_NAMES}"
-        elif turned:
-            note = f"dropped: {REVERSED} (“{turned[0]}” where its paper says “{turned[1]}”)"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
         elif as_words and set(cited_now) != set(cited):
@@ -192,8 +194,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         best = max((matches[n] for n in cited_now if n in matches), key=lambda m: m.score, default=None)
         label = "supported" if best is not None and best.score >= a.support_threshold else "weak"
         shown = text.strip() if as_words else _with_markers(plain, cited_now)
-        out.append(SentenceSupport(shown, cited_now, best.score if best else None,
-                                   label, _quote_for(plain, best), scores, named, note))
+        evidence = turned.source_sentence if turned else _quote_for(plain, best)  # a reversal shows what it reverses
+        out.append(SentenceSupport(shown, cited_now, best.score if best else None, label, evidence, scores, named, note))
     return out
 
 
@@ -360,11 +362,14 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     """The model's sentences, then the abstract sentences they come from, and for each part of the
     question the sentences leave unanswered, the cited paper's sentence that answers it; with no
     sentence left (the model said too little, or turned a finding around), the top paper's
-    sentences that match the question, the one a turned-around sentence came from first."""
+    sentences that match the question, after those the model's dropped sentences were closest to
+    (what it tried to say, in the paper's words), in the abstract's order."""
     if not kept:
         top = sources[0]
-        turned = [s.evidence for s in dropped if REVERSED in (s.note or "") and s.evidence in top.sentences]
-        shown = list(dict.fromkeys([*turned, *top.hit.evidence]))[:MAX_QUOTES]
+        meant = [s.evidence for s in dropped if s.evidence in top.sentences
+                 and (REVERSED in (s.note or "") or VAGUE in (s.note or ""))]
+        picked = list(dict.fromkeys([*meant, *top.hit.evidence]))[:MAX_QUOTES]
+        shown = sorted(picked, key=top.sentences.index)
         block = "\n".join(f"> {formats.quote(q)} [{top.n}]" for q in shown)
         return f"{prompts.VAGUE_FACT_LEAD}\n{block}"
     # a quote the model's sentence already repeats almost word for word adds nothing

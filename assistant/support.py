@@ -148,23 +148,35 @@ _OPPOSITES = (({"before"}, {"after"}), ({"higher"}, {"lower"}), ({"more"}, {"les
               ({"above"}, {"below"}), ({"with"}, {"without"}))
 
 
-def reversed_word(sentence: str, evidence_texts: Sequence[str]) -> tuple[str, str] | None:
-    """(word, opposite) when the sentence says a word where its evidence says the opposite in the
-    same place: the same content word beside it, and neither text using the other's word.
-    "Explaining before answering works better" against "explaining after answering leads to
+class Reversal(NamedTuple):
+    word: str  # what the sentence says
+    opposite: str  # what its paper says in the same place
+    source_sentence: str
+
+
+def reversed_word(sentence: str, evidence_texts: Sequence[str], min_shared: int = 0) -> Reversal | None:
+    """Where the sentence says a word and one of the texts says its opposite in the same place: the
+    same content word beside it, neither text using the other's word, and at least `min_shared`
+    content words in common (a text not matched to the sentence by meaning must be about the same
+    thing). "Explaining before answering works better" against "explaining after answering leads to
     better performance" is a finding turned around, which meaning vectors barely notice.
 
     >>> reversed_word("Explaining before answering works better [1].",
-    ...               ["We find that explaining after answering leads to better performance."])
+    ...               ["We find that explaining after answering leads to better performance."])[:2]
     ('before', 'after')
     >>> reversed_word("It gives higher accuracy [1].", ["It gives lower error and higher accuracy."]) is None
     True
     >>> reversed_word("Accuracy is higher [1].", ["It reaches lower error."]) is None
     True
+    >>> reversed_word("Our method has higher accuracy [1].", ["Prior methods have lower accuracy."], 3) is None
+    True
     """
     said = word_tokens(strip_markers(sentence))
+    content = new_words(" ".join(said), [])
     for text in evidence_texts:
         found = word_tokens(text)
+        if len(content & set(found)) < min_shared:
+            continue
         for one, other in _OPPOSITES:
             for mine, theirs in ((one, other), (other, one)):
                 if set(found) & mine or set(said) & theirs:
@@ -172,7 +184,7 @@ def reversed_word(sentence: str, evidence_texts: Sequence[str]) -> tuple[str, st
                 beside_mine = _neighbours(said, mine)
                 beside_theirs = _neighbours(found, theirs)
                 if beside_mine & beside_theirs:
-                    return (next(w for w in said if w in mine), next(w for w in found if w in theirs))
+                    return Reversal(next(w for w in said if w in mine), next(w for w in found if w in theirs), text)
     return None
 
 

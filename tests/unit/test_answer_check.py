@@ -367,3 +367,20 @@ def test_a_from_clause_that_only_cites_is_removed():
     answer = ask("fact", "What zero-shot F1 do SOTA LLMs reach on CaT-Bench?",
                  "The best zero-shot F1 of SOTA LLMs on CaT-Bench is 0.59 (from [1]).", [CATBENCH])
     assert answer.text.startswith("The best zero-shot F1 of SOTA LLMs on CaT-Bench is 0.59 [1].")
+
+
+KGLM = ("Training Language Models on the Knowledge Graph: Insights on Hallucinations and Their Detectability",
+        "Language models are often trained on knowledge graph data. "
+        "While many capabilities of language models (LMs) improve with increased training budget, the influence of "
+        "scale on hallucinations is not yet fully understood. To fully control the training data content, we "
+        "construct a knowledge graph dataset, and use it to train a set of increasingly large language models. We "
+        "find that for a fixed dataset, larger and longer-trained LMs hallucinate less.")
+
+
+def test_a_finding_turned_around_is_caught_in_any_sentence_of_the_cited_paper():
+    answer = ask("fact", "Do larger language models hallucinate more or less when trained on a knowledge graph?",
+                 "Larger language models hallucinate more when trained on a knowledge graph dataset [1].", [KGLM])
+    assert "hallucinate more" not in answer.text
+    assert "larger and longer-trained LMs hallucinate less" in answer.text
+    turned = next(s for s in answer.dropped if "“more” where its paper says “less”" in (s.note or ""))
+    assert turned.evidence.endswith("hallucinate less.")  # the audit shows the sentence it contradicts
