@@ -70,6 +70,9 @@ _FILLER = frozenset(
     "use uses using model models method approach show shows also both each".split())
 
 
+_CITATION_MARK = re.compile(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]")
+
+
 def adds_nothing(text: str, known: list[str]) -> bool:
     """True when `text` has no content word beyond the `known` texts (the question, the titles):
     "FOSTER was evaluated on [1]." answers nothing.
@@ -78,8 +81,28 @@ def adds_nothing(text: str, known: list[str]) -> bool:
     True
     >>> adds_nothing("FOSTER was evaluated on CIFAR-100 [1].", ["Where was FOSTER evaluated?"])
     False
+    >>> adds_nothing("[1] and [2] deal with hypergraphs.", ["Which work deals with hypergraphs?"])
+    True
+    >>> adds_nothing("It improves generalization by 4%-7% [1].", ["How much does it improve generalization?"])
+    False
     """
-    return not new_words(text, known)
+    known_tokens = set(word_tokens(" ".join(known)))
+    seen = {_stem(w) for w in known_tokens}
+    numbers = {w for w in word_tokens(_CITATION_MARK.sub(" ", text)) if w.isdigit()} - known_tokens
+    return not numbers and all(_stem(w) in seen for w in new_words(text, known))
+
+
+def _stem(word: str) -> str:
+    """A word without its inflection, crudely: "deals", "dealt" aside, "deal"; "studies" "study".
+
+    >>> [_stem(w) for w in ("deals", "studies", "evaluated", "evaluate", "training", "class", "gas")]
+    ['deal', 'study', 'evaluat', 'evaluat', 'train', 'class', 'gas']
+    """
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def new_words(text: str, known: list[str]) -> set[str]:
