@@ -32,6 +32,7 @@ from assistant.support import (
     extract_numbers,
     names_supported,
     numbers_supported,
+    opposites,
     reversed_word,
     source_support,
     specifics,
@@ -203,12 +204,14 @@ _FRONTED = re.compile(r"^\s*([^,\[\]]{3,60}),\s+")
 # a question answerable by yes or no opens with an auxiliary verb (after a conversational "and", "so", "ok")
 _POLAR = re.compile(r"^\W*(?:(?:and|so|but|ok|okay|also)\W+)*(?:is|are|was|were|am|do|does|did|can|could|has|have|had|"
                     r"will|would|should|shall|may|might|must)(?:n't)?\b", re.I)
+_EITHER_OR = re.compile(r"\b(\w+) or (\w+)\b", re.I)
 _YES_NO_LEAD = re.compile(r"^\s*(?:yes|no)\s*[,.;:!\u2013\u2014-]+\s*", re.I)
 
 
 def without_stray_yes(text: str, question: str) -> str:
     """The answer's first sentence without a "Yes," or "No," the question did not ask for: a small
-    model opens "Which papers ...?" with "Yes, [1] and [2] ...".
+    model opens "Which papers ...?" with "Yes, [1] and [2] ..." and "Is it easier or harder ...?"
+    with "Yes, it is easier".
 
     >>> without_stray_yes("Yes, [1] and [2] study hypergraphs.", "Which papers deal with hypergraphs?")
     '[1] and [2] study hypergraphs.'
@@ -218,10 +221,13 @@ def without_stray_yes(text: str, question: str) -> str:
     'No, it does not [1].'
     >>> without_stray_yes("Yes, it does [1].", "In the Adam paper, does epsilon matter?")
     'Yes, it does [1].'
+    >>> without_stray_yes("Yes, it is easier [1].", "Is it easier or harder to detect them?")
+    'It is easier [1].'
     """
     lead = _YES_NO_LEAD.match(text)
     rest = text[lead.end():] if lead else ""
-    if not rest.strip() or any(_POLAR.match(clause) for clause in re.split(r"[,?;:.!()]", question)):
+    either = any(opposites(a, b) for a, b in _EITHER_OR.findall(question))  # "easier or harder?" is no yes/no
+    if not rest.strip() or (not either and any(_POLAR.match(c) for c in re.split(r"[,?;:.!()]", question))):
         return text
     return rest[:1].upper() + rest[1:]
 

@@ -188,6 +188,16 @@ def reversed_word(sentence: str, evidence_texts: Sequence[str], min_shared: int 
     return None
 
 
+def opposites(a: str, b: str) -> bool:
+    """Whether two words mean each other's reverse ("more"/"less", "before"/"after").
+
+    >>> opposites("easier", "harder"), opposites("more", "fewer"), opposites("cats", "dogs")
+    (True, True, False)
+    """
+    a, b = a.lower(), b.lower()
+    return any((a in one and b in other) or (b in one and a in other) for one, other in _OPPOSITES)
+
+
 def _neighbours(tokens: list[str], words: set[str]) -> set[str]:
     """The content words right before and after each occurrence of `words`."""
     near = {tokens[j] for i, t in enumerate(tokens) if t in words for j in (i - 1, i + 1) if 0 <= j < len(tokens)}
