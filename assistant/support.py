@@ -154,11 +154,16 @@ class Reversal(NamedTuple):
     source_sentence: str
 
 
+_ALL_OPPOSITES = sorted({w for pair in _OPPOSITES for side in pair for w in side}, key=len, reverse=True)
+# "lower-level", "higher-order": a compound's first part names a kind, not a direction
+_MODIFIER = re.compile(rf"\b(?:{'|'.join(_ALL_OPPOSITES)})-\w+", re.I)
+
+
 def reversed_word(sentence: str, evidence_texts: Sequence[str], min_shared: int = 0) -> Reversal | None:
     """Where the sentence says a word and one of the texts says its opposite in the same place: the
-    same content word beside it, neither text using the other's word, and at least `min_shared`
-    content words in common (a text not matched to the sentence by meaning must be about the same
-    thing). "Explaining before answering works better" against "explaining after answering leads to
+    same content word beside it, and neither text using the other's word. With `min_shared` (texts
+    not matched to the sentence by meaning) a text must also be about the same thing: that many
+    content words in common, and one of the names the sentence gives, if it gives any. "Explaining before answering works better" against "explaining after answering leads to
     better performance" is a finding turned around, which meaning vectors barely notice.
 
     >>> reversed_word("Explaining before answering works better [1].",
@@ -170,13 +175,16 @@ def reversed_word(sentence: str, evidence_texts: Sequence[str], min_shared: int 
     True
     >>> reversed_word("Our method has higher accuracy [1].", ["Prior methods have lower accuracy."], 3) is None
     True
+    >>> reversed_word("LoLCATs improves linearizing quality [1].", ["Linearizing LLMs degrades quality."], 2) is None
+    True
     """
-    said = word_tokens(strip_markers(sentence))
+    said = word_tokens(_MODIFIER.sub(" ", strip_markers(sentence)))
     content = new_words(" ".join(said), [])
+    names = set(word_tokens(" ".join(name_tokens(strip_markers(sentence)))))
     for text in evidence_texts:
-        found = word_tokens(text)
-        if len(content & set(found)) < min_shared:
-            continue
+        found = word_tokens(_MODIFIER.sub(" ", text))
+        if min_shared and (len(content & set(found)) < min_shared or (names and not names & set(found))):
+            continue  # not matched by meaning, and not about the same thing: too few shared words, or none of its names
         for one, other in _OPPOSITES:
             for mine, theirs in ((one, other), (other, one)):
                 if set(found) & mine or set(said) & theirs:
