@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from assistant import formats, prompts
-from assistant.attribution import named_sources, paper_names
+from assistant.attribution import name_tokens, named_sources, paper_names
 from assistant.checking import Checked
 from assistant.citations import validate_citations
 from assistant.config import Settings
@@ -78,6 +78,8 @@ def abstain_reason(hits: list[Hit], settings: Settings, question: str = "") -> s
     titles = {i: h.paper.title for i, h in enumerate(hits[:3], start=1)}
     if question and named_sources(question, paper_names(titles), titles):
         return None
+    if question and _names_in(question, hits[0].paper):  # "the Reinforcer for Chinese G2P": the first paper's own term
+        return None
     # both signals weak: no passage is close in meaning and none shares the question's rare words.
     # Closeness in meaning is read over every retrieved paper, not the first three: the ranking may
     # be another embedder's (the quality index), which can place the paper closest in MiniLM's
@@ -88,6 +90,13 @@ def abstain_reason(hits: list[Hit], settings: Settings, question: str = "") -> s
     if dense < a.abstain_dense and lexical < a.abstain_lexical:
         return f"closest match: similarity {dense:.2f}, keyword score {lexical:.1f}"
     return None
+
+
+def _names_in(question: str, paper) -> bool:
+    """Whether a name the question gives ("G2P", "SECTOR") stands, as a whole word, in the paper's
+    title or abstract."""
+    text = f"{paper.title} {paper.abstract}"
+    return any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) for name in name_tokens(question))
 
 
 def prompt_sentences(source: Source, intent: str) -> list[str]:

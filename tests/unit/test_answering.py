@@ -69,6 +69,16 @@ def test_keyword_match_keeps_a_question_answerable():
     assert abstain_reason(strong_lexical, Settings()) is None
 
 
+def test_a_name_the_question_shares_with_the_first_paper_keeps_it_answerable():
+    """A short question about a paper's own term scores low on both signals ("What does the
+    Reinforcer do for Chinese G2P?": similarity 0.35, keyword score 8.4)."""
+    g2p = hit(1, "Good Neighbors Are All You Need for Chinese Grapheme-to-Phoneme Conversion",
+              "Most Chinese G2P systems use a three-stage framework. We propose the Reinforcer.", dense=0.35, lexical=8.4)
+    assert abstain_reason([g2p], Settings(), "What does the Reinforcer do for Chinese G2P?") is None
+    assert abstain_reason([g2p], Settings(), "What does the Reinforcer do for Chinese TTS?") is not None
+    assert abstain_reason([g2p], Settings(), "What does the Reinforcer do for Chinese G2?") is not None  # whole words
+
+
 def sources_of(hits):
     return [Source(i, h, [h.paper.abstract], [1.0]) for i, h in enumerate(hits, start=1)]
 
