@@ -156,7 +156,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
     titles = {s.n: s.paper.title for s in sources}
     names = paper_names(titles)
     a = settings.answer
-    asked = " ".join([query.text, *(m.content for m in query.history if m.role == "user")])
+    earlier = [m.content for m in query.history if m.role == "user"]
+    asked = " ".join([query.text, *earlier])
     table = source_support([strip_markers(t) for t, _ in parts], sentences, embed, titles, asked)
     out = []
     for (text, cited), matches in zip(parts, table):
@@ -177,7 +178,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
-        elif adds_nothing(plain, [query.text, *titles.values()]):
+        elif adds_nothing(plain, [query.text, *titles.values(), *earlier]):  # "There is an early paper on X [2]"
             note = f"dropped: {VAGUE}"
         elif named and not verdict.keep:
             note = f"dropped: {verdict.note}"

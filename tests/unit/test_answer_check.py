@@ -384,3 +384,12 @@ def test_a_finding_turned_around_is_caught_in_any_sentence_of_the_cited_paper():
     assert "larger and longer-trained LMs hallucinate less" in answer.text
     turned = next(s for s in answer.dropped if "“more” where its paper says “less”" in (s.note or ""))
     assert turned.evidence.endswith("hallucinate less.")  # the audit shows the sentence it contradicts
+
+
+def test_a_follow_up_sentence_that_restates_the_earlier_question_is_dropped():
+    history = [Message("user", "Is there a paper on curriculum learning for federated learning?"),
+               Message("assistant", "Yes, one finds curriculum learning alleviates non-IIDness [1].")]
+    answer = ask("fact", "and what did its experiments show?", "The experiments on CIFAR-10 confirm the benefit [1]. "
+                 "There is a paper on curriculum learning for federated learning [2].", [FED, CLIMB], history=history)
+    assert "There is a paper on curriculum learning" not in answer.text
+    assert "CIFAR-10" in answer.text
