@@ -196,7 +196,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         best = max((matches[n] for n in cited_now if n in matches), key=lambda m: m.score, default=None)
         label = "supported" if best is not None and best.score >= a.support_threshold else "weak"
         shown = text.strip() if as_words else _with_markers(plain, cited_now)
-        evidence = turned.source_sentence if turned else _quote_for(plain, best)  # a reversal shows what it reverses
+        evidence = (turned.source_sentence if turned  # a reversal shows what it reverses
+                    else _quote_for(plain, best, specifics(asked)))
         out.append(SentenceSupport(shown, cited_now, best.score if best else None, label, evidence, scores, named, note))
     return out
 
@@ -319,12 +320,13 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / (len(a | b) or 1)
 
 
-def _quote_for(sentence: str, match) -> str | None:
-    """Of a source's two best sentences, the one holding more of the sentence's names and numbers
-    (the closest in meaning on a tie): the quote a reader checks the sentence against."""
+def _quote_for(sentence: str, match, asked: set[str] = frozenset()) -> str | None:
+    """Of a source's two best sentences, the one holding more of the names and numbers the sentence
+    adds to the question (the closest in meaning on a tie): the quote a reader checks the sentence
+    against. A name the question gives ("LSTM") picks nothing: both may repeat it."""
     if match is None:
         return None
-    wanted = specifics(sentence)
+    wanted = specifics(sentence) - asked
     candidates = [t for t in (match.evidence, match.runner_up) if t]
     return max(candidates, key=lambda t: len(wanted & specifics(t)))
 

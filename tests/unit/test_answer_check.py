@@ -393,3 +393,17 @@ def test_a_follow_up_sentence_that_restates_the_earlier_question_is_dropped():
                  "There is a paper on curriculum learning for federated learning [2].", [FED, CLIMB], history=history)
     assert "There is a paper on curriculum learning" not in answer.text
     assert "CIFAR-10" in answer.text
+
+
+LSTMVIS = ("Visualizing and Understanding Recurrent Networks",
+           "Recurrent Neural Networks with Long Short-Term Memory (LSTM) are enjoying renewed interest. In particular, "
+           "our experiments reveal interpretable cells that keep track of long-range dependencies such as line lengths, "
+           "quotes and brackets. Moreover, our comparative analysis with n-gram models traces the source of the LSTM "
+           "improvements to long-range structural dependencies.")
+
+
+def test_the_quote_is_the_sentence_that_says_it_not_one_repeating_the_questions_name():
+    answer = ask("fact", "What did the LSTM paper find interpretable cells keep track of?",
+                 "The LSTM paper found interpretable cells keep track of line lengths, quotes and brackets [1].", [LSTMVIS])
+    quotes = answer.text.split("From the abstract:")[1] if "From the abstract:" in answer.text else ""
+    assert "line lengths" in quotes and "n-gram" not in quotes
