@@ -57,6 +57,7 @@ INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
+UNSUPPORTED = "no source supports it"  # attribution's verdict on a sentence no paper backs
 REVERSED = "turns its paper's finding around"
 REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it was not matched to, to reverse it
 AFTER_REVERSED = "follows a direct answer that turned its paper's finding around"
@@ -137,7 +138,9 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
         kept = []
     if kept:
         return kept, dropped, None
-    if confident and dropped and all(VAGUE in (s.note or "") for s in dropped):
+    # the model said nothing (and nothing made up) about the paper retrieval is sure of: its sentences answer
+    notes = [s.note or "" for s in dropped]
+    if confident and any(VAGUE in n for n in notes) and all(VAGUE in n or UNSUPPORTED in n for n in notes):
         return kept, dropped, None
     return kept, dropped, unbacked
 

@@ -407,3 +407,11 @@ def test_the_quote_is_the_sentence_that_says_it_not_one_repeating_the_questions_
                  "The LSTM paper found interpretable cells keep track of line lengths, quotes and brackets [1].", [LSTMVIS])
     quotes = answer.text.split("From the abstract:")[1] if "From the abstract:" in answer.text else ""
     assert "line lengths" in quotes and "n-gram" not in quotes
+
+
+def test_an_answer_that_says_nothing_and_cites_nothing_real_gives_way_to_the_sure_papers_sentences():
+    answer = ask("fact", "Which datasets confirm the benefit of curriculum learning in federated learning?",
+                 "The datasets confirm the benefit of curriculum learning in federated learning [1]. "
+                 "Zebras graze quietly on the savanna [1].", [FED])
+    assert not answer.abstained
+    assert "CIFAR-10" in answer.text  # the paper's own sentence answers
