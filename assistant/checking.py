@@ -295,8 +295,9 @@ _DEMONSTRATIVE = re.compile(r"^\W*(?:this|these|that|those|such)\b(?!\s+(?:paper
 def _without_dangling(kept: list[SentenceSupport], sources: Sequence[Source]):
     """(kept, dropped): after the first, a sentence that opens with "This" or "These" and copies an
     abstract sentence opening the same way goes unless the answer before it gives the abstract
-    sentence it points back to (half its content words, in any wording). Otherwise its "This" takes the answer's previous sentence as its subject
-    ("It is called WikiSection ... This is a 29.5-point F1 gain" credits the gain to the dataset)."""
+    sentence it points back to (half its content words, in any wording). Otherwise its "This" takes
+    the answer's previous sentence as its subject ("It is called WikiSection ... This is a
+    29.5-point F1 gain" credits the gain to the dataset)."""
     by_n = {s.n: s for s in sources}
     out: list[SentenceSupport] = []
     dropped: list[SentenceSupport] = []

@@ -209,8 +209,8 @@ def compare_cells(source: Source) -> list[str]:
     # "We arrive at this conclusion via ...") stands for the problem
     problem = take(best_sentence(source, among=_PROBLEM, exclude=[*used, *source.sentences[len(first_half):]])
                    or next((s for s in first_half if s not in used and not _OWN.search(s)), None))
-    # the sentence that matches the question best is always in the table: one the cue words left out
-    # ("We arrive at this conclusion via a linearized model of Barlow Twins") joins the method row
+    # the sentence that matches the question best is always in the table: one of the paper's own
+    # that no cue word placed (neither a result nor a problem) joins the method row
     closest = best_sentence(source, exclude=others)
     if closest and closest not in used and _OWN.search(closest) and not _RESULT.search(closest):
         pair = sorted([closest, *(s for s in used[:1] if s in source.sentences)], key=source.sentences.index)
