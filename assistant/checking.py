@@ -201,7 +201,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         shown = text.strip() if as_words else _with_markers(plain, cited_now)
         evidence = (turned.source_sentence if turned  # a reversal shows what it reverses
                     else _quote_for(plain, best, specifics(asked)))
-        out.append(SentenceSupport(shown, cited_now, best.score if best else None, label, evidence, scores, named, note))
+        out.append(SentenceSupport(shown, cited_now, best.score if best else None, label, evidence, scores, named,
+                                   note))
     return out
 
 

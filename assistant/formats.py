@@ -35,8 +35,8 @@ _PROBLEM = re.compile(r"\b(however|but|challeng\w*|problem\w*|limit\w*|difficult
 # a result the authors state as theirs: "we show ...", "our results demonstrate ...", "X outperforms ..."
 _CLAIMED_RESULT = re.compile(r"\b(we|our|this (paper|work|study))\b[^.]{0,60}?\b(show|find|found|demonstrat|reveal|"
                              r"observe|achiev|outperform|improv|reduc|obtain|confirm|suggest|prove|establish)\w*|"
-                             r"\b(outperform|surpass)\w*|\b(results|experiments) (show|demonstrate|reveal|indicate|confirm)|"
-                             r"\bwe (then |also |further )?see\b|\band (find|show|observe|demonstrate)s? that\b",
+                             r"\b(outperform|surpass)\w*|\b(results|experiments) (show|demonstrate|reveal|indicate|"
+                             r"confirm)|\bwe (then |also |further )?see\b|\band (find|show|observe|demonstrate)s? that\b",
                              re.I)
 _CLAIMED_RESULT_OUR = re.compile(r"\bour (\w+ ){1,3}(makes?|enables?|allows?|leads?|helps?|yields?|improves?|"
                                  r"outperforms?|achieves?|reduces?|matches|surpasses)\b", re.I)

@@ -163,8 +163,9 @@ def reversed_word(sentence: str, evidence_texts: Sequence[str], min_shared: int 
     """Where the sentence says a word and one of the texts says its opposite in the same place: the
     same content word beside it, and neither text using the other's word. With `min_shared` (texts
     not matched to the sentence by meaning) a text must also be about the same thing: that many
-    content words in common, and one of the names the sentence gives, if it gives any. "Explaining before answering works better" against "explaining after answering leads to
-    better performance" is a finding turned around, which meaning vectors barely notice.
+    content words in common, and one of the names the sentence gives, if it gives any.
+    "Explaining before answering works better" against "explaining after answering leads to better
+    performance" is a finding turned around, which meaning vectors barely notice.
 
     >>> reversed_word("Explaining before answering works better [1].",
     ...               ["We find that explaining after answering leads to better performance."])[:2]

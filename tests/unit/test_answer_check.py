@@ -310,7 +310,8 @@ def test_a_this_sentence_whose_antecedent_the_answer_leaves_out_is_dropped():
 
 def test_a_this_sentence_after_its_antecedent_in_other_words_is_kept():
     answer = ask("fact", "What F1 does SECTOR reach and how much better is it?",
-                 "SECTOR's best score on the 30 topics is 71.6% F1 [1]. This is a significant improvement of 29.5 points F1 compared to CNN classifiers [1].", [SECTOR])
+                 "SECTOR's best score on the 30 topics is 71.6% F1 [1]. This is a significant improvement of 29.5 "
+                 "points F1 compared to CNN classifiers [1].", [SECTOR])
     written = answer.text.split("\n\n")[0]
     assert "71.6%" in written and "29.5 points" in written
 
@@ -397,14 +398,16 @@ def test_a_follow_up_sentence_that_restates_the_earlier_question_is_dropped():
 
 LSTMVIS = ("Visualizing and Understanding Recurrent Networks",
            "Recurrent Neural Networks with Long Short-Term Memory (LSTM) are enjoying renewed interest. In particular, "
-           "our experiments reveal interpretable cells that keep track of long-range dependencies such as line lengths, "
+           "our experiments reveal interpretable cells that keep track of long-range dependencies such as "
+           "line lengths, "
            "quotes and brackets. Moreover, our comparative analysis with n-gram models traces the source of the LSTM "
            "improvements to long-range structural dependencies.")
 
 
 def test_the_quote_is_the_sentence_that_says_it_not_one_repeating_the_questions_name():
     answer = ask("fact", "What did the LSTM paper find interpretable cells keep track of?",
-                 "The LSTM paper found interpretable cells keep track of line lengths, quotes and brackets [1].", [LSTMVIS])
+                 "The LSTM paper found interpretable cells keep track of line lengths, quotes and brackets [1].",
+                 [LSTMVIS])
     quotes = answer.text.split("From the abstract:")[1] if "From the abstract:" in answer.text else ""
     assert "line lengths" in quotes and "n-gram" not in quotes
 
