@@ -390,6 +390,7 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     said = [set(word_tokens(strip_markers(s.text))) for s in kept]
     quotes = [(q, n) for q, n in _fact_quotes(sources, kept, query)
               if not any(_jaccard(set(word_tokens(q)), words) >= 0.85 for words in said)]
+    quotes = [q for q in _antecedents(kept, sources) if q not in quotes] + quotes
     if embed is not None:
         quotes += _unanswered_parts(query, sources, kept, quotes, embed)
     block = "\n".join(f"> {formats.quote(q)} [{n}]" for q, n in quotes)
@@ -415,6 +416,23 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
             if text in source.sentences and (text, source.n) not in quotes:
                 quotes.append((text, source.n))
     return quotes[:MAX_QUOTES]
+
+
+def _antecedents(kept: list[SentenceSupport], sources: list[Source]) -> list[tuple[str, int]]:
+    """The abstract sentence a kept "This is in contrast to ..." sentence points back to, when the
+    answer does not give it: the answer's first sentence may be such a copy, and reads only with
+    the sentence before it."""
+    by_n = {s.n: s for s in sources}
+    found: list[tuple[str, int]] = []
+    for i, sentence in enumerate(kept):
+        source = by_n.get(sentence.cited[0]) if sentence.cited else None
+        if source is None or sentence.evidence not in source.sentences:
+            continue
+        at = source.sentences.index(sentence.evidence)
+        if (at and _DEMONSTRATIVE.match(strip_markers(sentence.text)) and _DEMONSTRATIVE.match(sentence.evidence)
+                and not _restates(source.sentences[at - 1], [strip_markers(k.text) for k in kept[:i]])):
+            found.append((source.sentences[at - 1], source.n))
+    return found
 
 
 def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSupport],

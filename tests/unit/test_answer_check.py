@@ -418,3 +418,10 @@ def test_an_answer_that_says_nothing_and_cites_nothing_real_gives_way_to_the_sur
                  "Zebras graze quietly on the savanna [1].", [FED])
     assert not answer.abstained
     assert "CIFAR-10" in answer.text  # the paper's own sentence answers
+
+
+def test_an_answer_opening_with_a_copied_this_sentence_quotes_what_it_points_back_to():
+    answer = ask("fact", "How much better than CNN classifiers is SECTOR?",
+                 "This is a significant improvement of 29.5 points F1 compared to CNN classifiers [1].", [SECTOR])
+    assert answer.text.startswith("This is a significant improvement of 29.5 points F1")
+    assert "We report a highest score of 71.6% F1" in answer.text.split("\n\n", 1)[1]  # what "This" is
