@@ -36,7 +36,12 @@ def _bm25s():
 
 def analyze(text: str) -> list[str]:
     """Lowercase word tokens, stopwords dropped, Snowball-stemmed."""
-    return _stemmer().stemWords([t for t in word_tokens(text) if t not in _STOPWORDS])
+    return stems(t for t in word_tokens(text) if t not in _STOPWORDS)
+
+
+def stems(words: Iterable[str]) -> list[str]:
+    """The words' Snowball stems ("deals" and "deal" both "deal")."""
+    return _stemmer().stemWords(list(words))
 
 
 @dataclass

@@ -86,23 +86,11 @@ def adds_nothing(text: str, known: list[str]) -> bool:
     >>> adds_nothing("It improves generalization by 4%-7% [1].", ["How much does it improve generalization?"])
     False
     """
+    from assistant.lexical import stems  # the keyword index's stemmer; lexical imports this module
+
     known_tokens = set(word_tokens(" ".join(known)))
-    seen = {_stem(w) for w in known_tokens}
     numbers = {w for w in word_tokens(_CITATION_MARK.sub(" ", text)) if w.isdigit()} - known_tokens
-    return not numbers and all(_stem(w) in seen for w in new_words(text, known))
-
-
-def _stem(word: str) -> str:
-    """A word without its inflection, crudely: "deals", "dealt" aside, "deal"; "studies" "study".
-
-    >>> [_stem(w) for w in ("deals", "studies", "evaluated", "evaluate", "training", "class", "gas")]
-    ['deal', 'study', 'evaluat', 'evaluat', 'train', 'class', 'gas']
-    """
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            word = word[: len(word) - len(suffix)] + repl
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+    return not numbers and set(stems(new_words(text, known))) <= set(stems(known_tokens))
 
 
 def new_words(text: str, known: list[str]) -> set[str]:
