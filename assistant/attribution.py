@@ -47,6 +47,9 @@ class Verdict:
     note: str | None = None
 
 
+UNSUPPORTED = "no source supports it"  # the verdict on a sentence no paper backs
+
+
 def name_tokens(text: str) -> list[str]:
     """Name-like tokens of a text, generic acronyms left out, in order.
 
@@ -130,7 +133,7 @@ def attribute(scores: Mapping[int, float], cited: Sequence[int], named: Sequence
         note = None if list(keep) == list(dict.fromkeys(cited)) else "cites the paper it names"
         return Verdict(tuple(keep), True, note)
     if top < threshold:
-        return Verdict(tuple(cited), False, "no source supports it")
+        return Verdict(tuple(cited), False, UNSUPPORTED)
     if not cited:
         return Verdict((best,), True, "citation added")
     cited_best = max(scores.get(n, 0.0) for n in cited)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant import formats, prompts
-from assistant.attribution import attribute, named_sources, paper_names
+from assistant.attribution import UNSUPPORTED, attribute, named_sources, paper_names
 from assistant.citations import (
     markers_as_words,
     remap_markers,
@@ -57,7 +57,6 @@ INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
-UNSUPPORTED = "no source supports it"  # attribution's verdict on a sentence no paper backs
 REVERSED = "turns its paper's finding around"
 REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it was not matched to, to reverse it
 AFTER_REVERSED = "follows a direct answer that turned its paper's finding around"
@@ -303,15 +302,26 @@ def _without_dangling(kept: list[SentenceSupport], sources: Sequence[Source]):
     out: list[SentenceSupport] = []
     dropped: list[SentenceSupport] = []
     for sentence in kept:
-        source = by_n.get(sentence.cited[0]) if sentence.cited else None
-        quoted = sentence.evidence if source is not None and sentence.evidence in source.sentences else None
-        if out and quoted and _DEMONSTRATIVE.match(strip_markers(sentence.text)) and _DEMONSTRATIVE.match(quoted):
-            at = source.sentences.index(quoted)
-            if at and not _restates(source.sentences[at - 1], [strip_markers(k.text) for k in out]):
-                dropped.append(sentence)
-                continue
-        out.append(sentence)
+        if out and _unstated_antecedent(sentence, out, by_n):
+            dropped.append(sentence)
+        else:
+            out.append(sentence)
     return out, dropped
+
+
+def _unstated_antecedent(sentence: SentenceSupport, before: list[SentenceSupport],
+                         by_n: dict[int, Source]) -> tuple[str, int] | None:
+    """(abstract sentence, source number) a "This ..." sentence points back to, when it copies an
+    abstract sentence opening the same way and the answer's sentences `before` it do not give that
+    one (half its content words, in any wording)."""
+    source = by_n.get(sentence.cited[0]) if sentence.cited else None
+    if source is None or sentence.evidence not in source.sentences:
+        return None
+    at = source.sentences.index(sentence.evidence)
+    if (at and _DEMONSTRATIVE.match(strip_markers(sentence.text)) and _DEMONSTRATIVE.match(sentence.evidence)
+            and not _restates(source.sentences[at - 1], [strip_markers(k.text) for k in before])):
+        return source.sentences[at - 1], source.n
+    return None
 
 
 def _restates(sentence: str, texts: list[str]) -> bool:
@@ -423,16 +433,8 @@ def _antecedents(kept: list[SentenceSupport], sources: list[Source]) -> list[tup
     answer does not give it: the answer's first sentence may be such a copy, and reads only with
     the sentence before it."""
     by_n = {s.n: s for s in sources}
-    found: list[tuple[str, int]] = []
-    for i, sentence in enumerate(kept):
-        source = by_n.get(sentence.cited[0]) if sentence.cited else None
-        if source is None or sentence.evidence not in source.sentences:
-            continue
-        at = source.sentences.index(sentence.evidence)
-        if (at and _DEMONSTRATIVE.match(strip_markers(sentence.text)) and _DEMONSTRATIVE.match(sentence.evidence)
-                and not _restates(source.sentences[at - 1], [strip_markers(k.text) for k in kept[:i]])):
-            found.append((source.sentences[at - 1], source.n))
-    return found
+    pointed = (_unstated_antecedent(sentence, kept[:i], by_n) for i, sentence in enumerate(kept))
+    return [found for found in pointed if found]
 
 
 def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSupport],
