@@ -202,8 +202,7 @@ def compare_cells(source: Source) -> list[str]:
     result = take(first) if first else _finding_within(method)
     if second:  # an abstract often states two results; the question may be about either
         used.append(second)
-        pair = sorted([first, second], key=source.sentences.index)  # in the abstract's order
-        result = " ".join(shorten(sentence, RESULT_WORDS) for sentence in pair)
+        result = _in_order(source, [first, second])
     data = take(best_sentence(source, among=_DATA, exclude=used))
     # with no sentence naming a difficulty, the abstract's opening background (not its own claims,
     # "We arrive at this conclusion via ...") stands for the problem
@@ -213,9 +212,13 @@ def compare_cells(source: Source) -> list[str]:
     # that no cue word placed (neither a result nor a problem) joins the method row
     closest = best_sentence(source, exclude=others)
     if closest and closest not in used and _OWN.search(closest) and not _RESULT.search(closest):
-        pair = sorted([closest, *(s for s in used[:1] if s in source.sentences)], key=source.sentences.index)
-        method = " ".join(shorten(sentence, RESULT_WORDS) for sentence in pair)
+        method = _in_order(source, [closest, *(s for s in used[:1] if s in source.sentences)])
     return [problem, method, data, result]
+
+
+def _in_order(source: Source, sentences: list[str]) -> str:
+    """Two sentences of one cell, each shortened, in the abstract's order."""
+    return " ".join(shorten(s, RESULT_WORDS) for s in sorted(sentences, key=source.sentences.index))
 
 
 def _finding_within(cell: str) -> str:
