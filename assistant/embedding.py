@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from assistant.late_chunking import PassText, pool, split_pieces, token_ranges
 from assistant.model_thread import ModelThread
 from assistant.models import REGISTRY, resolve_model_path
 
-_CACHE: dict[tuple[str, str, bool], "Embedder"] = {}  # (path, device, bfloat16)
+_CACHE: dict[tuple[str, str, bool, str], "Embedder"] = {}  # (path, device, bfloat16, runtime)
 _LOCK = threading.Lock()
 
 
@@ -31,6 +32,9 @@ class Embedder:
     document_prompt: str | None = None
     # every forward pass runs on this one thread, whichever thread asks (assistant/model_thread.py)
     thread: ModelThread = field(default_factory=lambda: ModelThread("embedder"), repr=False, compare=False)
+    # loads the faster runtime for an ingest's bulk encoding (OpenVINO), on first use; None = torch only
+    bulk_loader: Callable[[], object] | None = field(default=None, repr=False, compare=False)
+    _bulk: list = field(default_factory=list, repr=False, compare=False)  # [the loaded runtime]
 
     @property
     def dim(self) -> int:
@@ -55,6 +59,30 @@ class Embedder:
             if on_batch:
                 on_batch(len(batch))
         return np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+
+    def embed_index(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Encode an ingest's texts: `embed_documents`, run by the bulk runtime when there is one
+        (OpenVINO: about 1.5x faster on CPU, vectors within 0.9999 cosine). Queries and the answer
+        checks keep torch, so a chat process never loads a second runtime."""
+        bulk = self.bulk_runtime()
+        if bulk is None:
+            return self.embed_documents(texts, batch_size=batch_size)
+        return self.thread.run(self._embed_bulk, bulk, texts, batch_size)
+
+    def bulk_runtime(self):
+        """The loaded bulk runtime, loading it on first use; None without one."""
+        if self.bulk_loader is None:
+            return None
+        with _LOCK:
+            if not self._bulk:
+                self._bulk.append(self.bulk_loader())
+        return self._bulk[0]
+
+    def _embed_bulk(self, bulk, texts: list[str], batch_size: int) -> np.ndarray:
+        from assistant.openvino_runtime import BATCH
+        vectors = bulk.mean_pooled([t.strip() for t in texts], min(batch_size, BATCH), bucketed)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0)
 
     def embed_titled(self, docs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """Encode (title, text) pairs: with a document prompt that has a title slot (EmbeddingGemma's
@@ -112,6 +140,13 @@ class Embedder:
 
     def _token_vectors_here(self, sequences: list[list[int]], batch_size: int,
                             on_batch: Callable[[int], None] | None) -> list[np.ndarray]:
+        bulk = self.bulk_runtime()
+        if bulk is not None:
+            from assistant.openvino_runtime import BATCH
+            out = bulk.hidden_states(sequences, min(batch_size, BATCH), bucketed)
+            if on_batch:
+                on_batch(len(sequences))
+            return out
         import torch
         model = self.model[0].auto_model
         device = next(model.parameters()).device
@@ -293,7 +328,7 @@ def load_embedder(settings: Settings) -> Embedder:
     path = resolve_model_path(name, settings.models_dir)
     device = _device(settings)
     bfloat16 = device == "cpu" and cpu_bfloat16(settings)
-    key = (path, device, bfloat16)
+    key = (path, device, bfloat16, settings.models.embed_runtime)
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
@@ -316,5 +351,38 @@ def load_embedder(settings: Settings) -> Embedder:
             name=embedder_name(settings), path=path, model=model,
             query_prompt=(spec.query_prompt if spec else None) or prompts.get("query"),
             document_prompt=(spec.document_prompt if spec else None) or prompts.get("document"))
+        embedder.bulk_loader = _bulk_loader(settings, embedder, device, bfloat16)
         _CACHE[key] = embedder
         return embedder
+
+
+def _bulk_loader(settings: Settings, embedder: Embedder, device: str, bfloat16: bool) -> Callable[[], object] | None:
+    """How to load the OpenVINO runtime for this embedder, or None where torch does the ingest:
+    `models.embed_runtime` is torch, the model runs on a GPU, OpenVINO is not installed, or the
+    model is not a plain mean-pooling encoder (EmbeddingGemma's prompts and projection layers)."""
+    runtime = settings.models.embed_runtime
+    if runtime == "torch":
+        return None
+    from assistant import openvino_runtime
+    why = ("the embedder runs on a GPU" if device != "cpu"
+           else "the openvino package is not installed" if not openvino_runtime.available()
+           else "the embedder is not a plain mean-pooling encoder" if not embedder.supports_late_chunking
+           else "")
+    if why:
+        if runtime == "openvino":
+            raise ConfigError(f"models.embed_runtime is openvino but {why}",
+                              hint="set ASSISTANT_MODELS__EMBED_RUNTIME=auto (or torch)")
+        return None
+    model = embedder.model
+
+    def load():
+        try:
+            xml = openvino_runtime.exported(Path(embedder.path), settings.models_dir)
+            return openvino_runtime.OpenVinoEncoder(xml, model.tokenizer, model.max_seq_length, bfloat16)
+        except Exception as exc:  # noqa: BLE001 - auto falls back to torch, which always works
+            if runtime == "openvino":
+                raise ConfigError(f"models.embed_runtime is openvino but it could not be loaded: {exc}",
+                                  hint="set ASSISTANT_MODELS__EMBED_RUNTIME=torch") from exc
+            logging.getLogger(__name__).warning("OpenVINO could not be loaded (%s); indexing with torch", exc)
+            return None
+    return load

@@ -53,6 +53,10 @@ class EndpointEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self.embed_documents(texts)
 
+    def embed_index(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        """An ingest's texts: the server is the fast runtime here."""
+        return self.embed_documents(texts, batch_size)
+
     def embed_documents(self, texts: list[str], batch_size: int | None = None,
                         on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Normalised float32 vectors, one request per `batch_size` texts (the endpoint's own

@@ -106,7 +106,7 @@ def _first_pass(batch: Work, store: PaperStore, embedder: Embedder, settings: Se
     papers = [p for p, _, _ in batch]
     wholes = [cs[-1] for _, cs, _ in batch]  # chunk_paper puts the whole abstract last
     if not late:
-        vectors = embedder.embed_documents([c.text for c in wholes], batch_size=settings.models.embed_batch_size)
+        vectors = embedder.embed_index([c.text for c in wholes], batch_size=settings.models.embed_batch_size)
         store.write(papers, wholes, vectors, [], np.zeros((0, vectors.shape[1]), np.float32), complete=complete)
         return
     chunk_vecs, sent_vecs = late_vectors(batch, embedder, settings)
@@ -123,8 +123,8 @@ def _second_pass(batch: Work, store: PaperStore, embedder: Embedder, settings: S
     bs = settings.models.embed_batch_size
     windows = [c for _, cs, _ in batch for c in cs[:-1]] if "window" in kinds else []
     sentences = _sentence_rows(batch) if "sentence" in kinds else []
-    store.write([p for p, _, _ in batch], windows, embedder.embed_documents([c.text for c in windows], batch_size=bs),
-                sentences, embedder.embed_documents([t for _, _, t in sentences], batch_size=bs * SENTENCE_BATCH_FACTOR))
+    store.write([p for p, _, _ in batch], windows, embedder.embed_index([c.text for c in windows], batch_size=bs),
+                sentences, embedder.embed_index([t for _, _, t in sentences], batch_size=bs * SENTENCE_BATCH_FACTOR))
     store.mark_complete([p.paper_id for p, _, _ in batch])
 
 
