@@ -277,7 +277,7 @@ class PaperStore:
                 ids=[f"{pid}#s{i}" for pid, i, _ in part],
                 documents=[t for _, _, t in part],
                 metadatas=[{"paper_id": pid, "i": i} for pid, i, _ in part],
-                embeddings=sentence_vectors[start:start + ADD_ROWS].tolist())
+                embeddings=sentence_vectors[start:start + ADD_ROWS])  # rows as arrays, as chromadb keeps them
         windows = [i for i, c in enumerate(chunks) if c.kind == "window"]
         records = [i for i, c in enumerate(chunks) if c.kind == "abstract"]
         for group in (windows, records):
