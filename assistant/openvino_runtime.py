@@ -93,7 +93,8 @@ def _export(model_dir: Path, folder: Path, source: str, version: str) -> None:
         (tmp / MANIFEST).write_text(json.dumps({"source_sha256": source, "openvino": version, "files": files},
                                                indent=2))
         tmp.chmod(0o755)  # mkdtemp's folder is private; the models directory is not
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder.exists() and not _verified(folder, source, version):  # a damaged or outdated export
+            shutil.rmtree(folder, ignore_errors=True)
         try:
             os.replace(tmp, folder)
         except OSError:  # another process put its export there first
