@@ -69,7 +69,7 @@ class ModelSettings(BaseModel):
         "float32's), else float32")
     embed_runtime: Literal["auto", "torch", "openvino"] = Field(
         "auto", description="what runs the embedder while indexing; auto: OpenVINO on CPU when it is installed and "
-        "the embedder is a plain mean-pooling model (MiniLM: about 1.5x faster, vectors within 0.9999 cosine of "
+        "the embedder is a plain mean-pooling model (MiniLM: about 1.7x faster, vectors within 0.9999 cosine of "
         "torch's), else torch. Queries always use torch")
     quality_embedder: str | None = Field(
         "embeddinggemma-300m", description="a stronger, slower embedder whose whole-abstract vectors join the "

@@ -62,7 +62,7 @@ class Embedder:
 
     def embed_index(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Encode an ingest's texts: `embed_documents`, run by the bulk runtime when there is one
-        (OpenVINO: about 1.5x faster on CPU, vectors within 0.9999 cosine). Queries and the answer
+        (OpenVINO: about 1.7x faster on CPU, vectors within 0.9999 cosine). Queries and the answer
         checks keep torch, so a chat process never loads a second runtime."""
         bulk = self.bulk_runtime()
         if bulk is None:
