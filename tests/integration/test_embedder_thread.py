@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow
 def test_queries_from_many_request_threads_run_forward_on_one_thread(embedder_present, make_settings, tmp_path):
     embedder = load_embedder(make_settings(tmp_path / "data"))
     forward_threads = set()
-    hook = embedder.model[0].auto_model.register_forward_pre_hook(
+    # on the embedding layer, which every torch forward calls as a module (sentence-transformers 6.3 calls
+    # the model's forward method directly, past hooks on the model itself)
+    hook = embedder.model[0].auto_model.embeddings.register_forward_pre_hook(
         lambda module, args: forward_threads.add(threading.current_thread().name))
     try:
         vectors = {}
@@ -28,7 +30,8 @@ def test_queries_from_many_request_threads_run_forward_on_one_thread(embedder_pr
             t.start()
         for t in requests:
             t.join()
-        embedder.embed_late([paper_pass("A title", ["One sentence here.", "Another one there."], [])])  # the ingest path
+        # the ingest path: torch here, or OpenVINO's own fixed pool started from this same thread
+        embedder.embed_late([paper_pass("A title", ["One sentence here.", "Another one there."], [])])
     finally:
         hook.remove()
     assert len(vectors) == 6 and all(abs(np.linalg.norm(v) - 1) < 1e-3 for v in vectors.values())
