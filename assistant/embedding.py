@@ -7,7 +7,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -80,7 +80,7 @@ class Embedder:
 
     def _embed_bulk(self, bulk, texts: list[str], batch_size: int) -> np.ndarray:
         from assistant.openvino_runtime import BATCH
-        vectors = bulk.mean_pooled([t.strip() for t in texts], min(batch_size, BATCH), bucketed)
+        vectors = bulk.mean_pooled([t.strip() for t in texts], min(batch_size, BATCH), padded_batches)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms > 0, norms, 1.0)
 
@@ -143,26 +143,18 @@ class Embedder:
         bulk = self.bulk_runtime()
         if bulk is not None:
             from assistant.openvino_runtime import BATCH
-            out = bulk.hidden_states(sequences, min(batch_size, BATCH), bucketed)
+            out = bulk.hidden_states(sequences, min(batch_size, BATCH), padded_batches)
             if on_batch:
                 on_batch(len(sequences))
             return out
         import torch
         model = self.model[0].auto_model
         device = next(model.parameters()).device
-        order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
         out: list[np.ndarray | None] = [None] * len(sequences)
-        pad = self.model.tokenizer.pad_token_id or 0
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                batch = order[start:start + batch_size]
-                width = bucketed(max(len(sequences[i]) for i in batch))
-                ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    ids[row, :len(sequences[i])] = torch.tensor(sequences[i])
-                    mask[row, :len(sequences[i])] = 1
-                hidden = model(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+            for batch, ids, mask in padded_batches(sequences, batch_size, self.model.tokenizer.pad_token_id or 0):
+                hidden = model(input_ids=torch.from_numpy(ids).to(device),
+                               attention_mask=torch.from_numpy(mask).to(device)).last_hidden_state
                 hidden = hidden.float().cpu().numpy()
                 for row, i in enumerate(batch):
                     out[i] = hidden[row, :len(sequences[i])]
@@ -200,6 +192,26 @@ def _bucket_lengths(model) -> None:
 
 def bucketed(width: int) -> int:
     return -(-width // LENGTH_BUCKET) * LENGTH_BUCKET
+
+
+def padded_batches(sequences: list[list[int]], batch_size: int,
+                   pad: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """(indices, token ids, attention mask) of batches cut from the sequences sorted longest first, each
+    padded to a multiple of LENGTH_BUCKET tokens (int64), for the torch and the OpenVINO runtimes alike.
+
+    >>> [(b, ids.shape, int(mask.sum())) for b, ids, mask in padded_batches([[1, 2], [3, 4, 5]], 2, 0)]
+    [([1, 0], (2, 16), 5)]
+    """
+    order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        width = bucketed(max(len(sequences[i]) for i in batch))
+        ids = np.full((len(batch), width), pad, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, i in enumerate(batch):
+            ids[row, :len(sequences[i])] = sequences[i]
+            mask[row, :len(sequences[i])] = 1
+        yield batch, ids, mask
 
 
 ROW_MULTIPLE = 8  # texts per call, past one: padded with empty ones to a multiple of this

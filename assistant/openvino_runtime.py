@@ -107,13 +107,11 @@ def _export(model_dir: Path, folder: Path, source: str, version: str) -> None:
 class OpenVinoEncoder:
     """Last hidden states and mean-pooled vectors of a BERT-style encoder compiled for the CPU."""
 
-    def __init__(self, xml: Path, tokenizer, max_length: int, bfloat16: bool, threads: int | None = None):
+    def __init__(self, xml: Path, tokenizer, max_length: int, bfloat16: bool):
         import openvino as ov
         config = {"PERFORMANCE_HINT": "THROUGHPUT", "NUM_STREAMS": str(REQUESTS),
                   "INFERENCE_PRECISION_HINT": "bf16" if bfloat16 else "f32",
                   "CPU_RUNTIME_CACHE_CAPACITY": str(SHAPE_CACHE)}
-        if threads:
-            config["INFERENCE_NUM_THREADS"] = str(threads)
         self._ov = ov
         self.compiled = ov.Core().compile_model(str(xml), "CPU", config)
         self.pad_id = tokenizer.pad_token_id or 0
@@ -126,7 +124,7 @@ class OpenVinoEncoder:
         self.inputs = {port.get_any_name() for port in self.compiled.inputs}
         self.dim = int(self.compiled.outputs[0].get_partial_shape()[2].get_length())
 
-    def mean_pooled(self, texts: list[str], batch_size: int, bucket) -> np.ndarray:
+    def mean_pooled(self, texts: list[str], batch_size: int, batches) -> np.ndarray:
         """One unnormalised mean-pooled vector per text, as sentence-transformers pools them."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
@@ -136,24 +134,22 @@ class OpenVinoEncoder:
         def take(batch, hidden, mask):  # the masked mean as one batched product: 10x the elementwise one
             weights = mask[:, None, :].astype(np.float32)
             out[batch] = np.matmul(weights, hidden)[:, 0] / np.maximum(weights.sum(2), 1)
-        self._run(sequences, batch_size, bucket, take)
+        self._run(sequences, batch_size, batches, take)
         return out
 
-    def hidden_states(self, sequences: list[list[int]], batch_size: int, bucket) -> list[np.ndarray]:
+    def hidden_states(self, sequences: list[list[int]], batch_size: int, batches) -> list[np.ndarray]:
         """Each token sequence's last hidden states (its own tokens, padding cut off)."""
         out: list[np.ndarray | None] = [None] * len(sequences)
 
         def take(batch, hidden, mask):
             for row, i in enumerate(batch):
                 out[i] = hidden[row, :len(sequences[i])].astype(np.float32, copy=True)
-        self._run(sequences, batch_size, bucket, take)
+        self._run(sequences, batch_size, batches, take)
         return out
 
-    def _run(self, sequences: list[list[int]], batch_size: int, bucket, take) -> None:
-        """Batches cut from the sequences sorted by length, padded to `bucket(width)`, REQUESTS in
-        flight; `take(indices, hidden, mask)` is called for each as it finishes."""
-        pad = self.pad_id
-        order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
+    def _run(self, sequences: list[list[int]], batch_size: int, batches, take) -> None:
+        """The batches that `batches(sequences, batch_size, pad)` cuts (`embedding.padded_batches`), REQUESTS
+        in flight; `take(indices, hidden, mask)` is called for each as it finishes."""
         queue = self._ov.AsyncInferQueue(self.compiled, REQUESTS)
         errors: list[BaseException] = []
 
@@ -164,14 +160,7 @@ class OpenVinoEncoder:
             except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread below
                 errors.append(exc)
         queue.set_callback(done)
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            width = bucket(max(len(sequences[i]) for i in batch))
-            ids = np.full((len(batch), width), pad, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                ids[row, :len(sequences[i])] = sequences[i]
-                mask[row, :len(sequences[i])] = 1
+        for batch, ids, mask in batches(sequences, batch_size, self.pad_id):
             feed = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self.inputs:
                 feed["token_type_ids"] = np.zeros_like(ids)
