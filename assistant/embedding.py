@@ -79,10 +79,7 @@ class Embedder:
         return self._bulk[0]
 
     def _embed_bulk(self, bulk, texts: list[str], batch_size: int) -> np.ndarray:
-        from assistant.openvino_runtime import BATCH
-        vectors = bulk.mean_pooled([t.strip() for t in texts], min(batch_size, BATCH), padded_batches)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms > 0, norms, 1.0)
+        return unit_rows(bulk.mean_pooled([t.strip() for t in texts], batch_size, padded_batches))
 
     def embed_titled(self, docs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """Encode (title, text) pairs: with a document prompt that has a title slot (EmbeddingGemma's
@@ -142,8 +139,7 @@ class Embedder:
                             on_batch: Callable[[int], None] | None) -> list[np.ndarray]:
         bulk = self.bulk_runtime()
         if bulk is not None:
-            from assistant.openvino_runtime import BATCH
-            out = bulk.hidden_states(sequences, min(batch_size, BATCH), padded_batches)
+            out = bulk.hidden_states(sequences, batch_size, padded_batches)
             if on_batch:
                 on_batch(len(sequences))
             return out
@@ -171,9 +167,13 @@ class Embedder:
                                     normalize_embeddings=False, convert_to_numpy=True,
                                     show_progress_bar=False)[:len(texts)]
         # normalised here, in float32: a bfloat16 model's own normalisation is off by up to 0.3%
-        vectors = np.asarray(vectors, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms > 0, norms, 1.0)
+        return unit_rows(np.asarray(vectors, dtype=np.float32))
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (an all-zero row stays zero), so cosine is a dot product."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 LENGTH_BUCKET = 16  # tokens: texts are padded to a multiple of this

@@ -148,8 +148,8 @@ class OpenVinoEncoder:
         return out
 
     def _run(self, sequences: list[list[int]], batch_size: int, batches, take) -> None:
-        """The batches that `batches(sequences, batch_size, pad)` cuts (`embedding.padded_batches`), REQUESTS
-        in flight; `take(indices, hidden, mask)` is called for each as it finishes."""
+        """The batches that `batches(sequences, size, pad)` cuts (`embedding.padded_batches`), at most BATCH
+        texts each, REQUESTS in flight; `take(indices, hidden, mask)` is called for each as it finishes."""
         queue = self._ov.AsyncInferQueue(self.compiled, REQUESTS)
         errors: list[BaseException] = []
 
@@ -160,7 +160,7 @@ class OpenVinoEncoder:
             except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread below
                 errors.append(exc)
         queue.set_callback(done)
-        for batch, ids, mask in batches(sequences, batch_size, self.pad_id):
+        for batch, ids, mask in batches(sequences, min(batch_size, BATCH), self.pad_id):
             feed = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self.inputs:
                 feed["token_type_ids"] = np.zeros_like(ids)
