@@ -71,6 +71,12 @@ class ModelSettings(BaseModel):
         "auto", description="what runs the embedder while indexing; auto: OpenVINO on CPU when it is installed and "
         "the embedder is a plain mean-pooling model (MiniLM: about 1.7x faster, vectors within 0.9999 cosine of "
         "torch's), else torch. Queries always use torch")
+    embed_int8: bool = Field(
+        True, description="the OpenVINO indexing runtime runs MiniLM quantized to 8-bit integers (NNCF, calibrated "
+        "once on texts shipped with the package; each layer's feed-forward output stays in floating point): about "
+        "1.25x faster again, vectors within 0.999 cosine of torch's on average, retrieval the same on dev, "
+        "paraphrases and SciFact; false = bfloat16 or float32 as cpu_precision says. Without the nncf package it "
+        "is skipped with a warning")
     quality_embedder: str | None = Field(
         "embeddinggemma-300m", description="a stronger, slower embedder whose whole-abstract vectors join the "
         "ranking once they cover every paper (built after the main index, in the background); empty = off, "

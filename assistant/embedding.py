@@ -17,7 +17,7 @@ from assistant.late_chunking import PassText, pool, split_pieces, token_ranges
 from assistant.model_thread import ModelThread
 from assistant.models import REGISTRY, resolve_model_path
 
-_CACHE: dict[tuple[str, str, bool, str], "Embedder"] = {}  # (path, device, bfloat16, runtime)
+_CACHE: dict[tuple[str, str, bool, str, bool], "Embedder"] = {}  # (path, device, bfloat16, runtime, int8)
 _LOCK = threading.Lock()
 
 
@@ -340,7 +340,7 @@ def load_embedder(settings: Settings) -> Embedder:
     path = resolve_model_path(name, settings.models_dir)
     device = _device(settings)
     bfloat16 = device == "cpu" and cpu_bfloat16(settings)
-    key = (path, device, bfloat16, settings.models.embed_runtime)
+    key = (path, device, bfloat16, settings.models.embed_runtime, settings.models.embed_int8)
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
@@ -390,6 +390,10 @@ def _bulk_loader(settings: Settings, embedder: Embedder, device: str, bfloat16: 
     def load():
         try:
             xml = openvino_runtime.exported(Path(embedder.path), settings.models_dir)
+            if settings.models.embed_int8 and openvino_runtime.can_quantize():
+                xml = openvino_runtime.quantized(xml, model.tokenizer, model.max_seq_length)
+            elif settings.models.embed_int8:
+                logging.getLogger(__name__).warning("nncf is not installed: indexing without int8 quantization")
             return openvino_runtime.OpenVinoEncoder(xml, model.tokenizer, model.max_seq_length, bfloat16)
         except Exception as exc:  # noqa: BLE001 - auto falls back to torch, which always works
             if runtime == "openvino":

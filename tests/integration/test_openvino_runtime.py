@@ -1,5 +1,5 @@
-"""The ingest's OpenVINO runtime (models.embed_runtime): the real MiniLM exported from its local weights,
-against the torch path it replaces while indexing."""
+"""The ingest's OpenVINO runtime (models.embed_runtime, models.embed_int8): the real MiniLM exported from
+its local weights, and quantized to int8, against the torch path it replaces while indexing."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ QUERIES = ["why do networks generalize late in training", "learning without back
 @pytest.fixture(scope="module")
 def pair(embedder_present, make_settings, tmp_path_factory):
     data = tmp_path_factory.mktemp("runtime")
-    fast = load_embedder(make_settings(data, models={"embed_runtime": "openvino"}))
+    fast = load_embedder(make_settings(data, models={"embed_runtime": "openvino", "embed_int8": False}))
     torch_only = load_embedder(make_settings(data, models={"embed_runtime": "torch"}))
     return fast, torch_only
 
@@ -82,3 +82,55 @@ def test_asking_for_openvino_where_it_cannot_run_is_a_clear_error(embedder_prese
     auto = load_embedder(make_settings(tmp_path, models={"embed_runtime": "auto", "cpu_precision": "float32"}))
     assert auto.bulk_runtime() is None  # auto falls back to torch
     np.testing.assert_allclose(auto.embed_index(TEXTS[:2]), auto.embed_documents(TEXTS[:2]))
+
+
+@pytest.fixture(scope="module")
+def int8(embedder_present, make_settings, tmp_path_factory):
+    if not openvino_runtime.can_quantize():
+        pytest.skip("nncf is not installed")
+    data = tmp_path_factory.mktemp("int8")
+    return load_embedder(make_settings(data, models={"embed_runtime": "openvino", "embed_int8": True}))
+
+
+def test_int8_vectors_stay_close_to_torch_and_rank_the_same(int8, pair):
+    _, torch_only = pair
+    assert int8.bulk_runtime() is not pair[0].bulk_runtime()
+    q8, ref = int8.embed_index(TEXTS, batch_size=4), torch_only.embed_index(TEXTS, batch_size=4)
+    np.testing.assert_allclose(np.linalg.norm(q8, axis=1), 1.0, atol=1e-5)
+    cosine = (q8 * ref).sum(axis=1)
+    assert cosine.min() > 0.97 and cosine.mean() > 0.99
+    assert cosine.min() < 0.9999  # really quantized: not the floating-point model under another name
+    queries = torch_only.embed_queries(QUERIES)
+    assert ((queries @ q8.T).argmax(axis=1) == (queries @ ref.T).argmax(axis=1)).all()
+
+
+def test_int8_export_is_made_once_from_the_shipped_calibration_and_verified(int8, pair, tmp_path):
+    from pathlib import Path
+    assert openvino_runtime.CALIBRATION.is_file()  # shipped with the package: no corpus needed
+    model = pair[0].model
+    xml = openvino_runtime.exported(Path(pair[0].path), tmp_path)
+    q = openvino_runtime.quantized(xml, model.tokenizer, model.max_seq_length)
+    assert q.parent.name == xml.parent.name + "-int8"
+    manifest = json.loads((q.parent / openvino_runtime.MANIFEST).read_text())
+    assert set(manifest["files"]) == {"model.xml", "model.bin"}
+    assert (q.parent / "model.bin").stat().st_size < (xml.parent / "model.bin").stat().st_size / 2  # 8-bit weights
+    stamp = (q.parent / "model.bin").stat().st_mtime_ns
+    assert openvino_runtime.quantized(xml, model.tokenizer, model.max_seq_length) == q  # verified, not redone
+    assert (q.parent / "model.bin").stat().st_mtime_ns == stamp
+    with open(q.parent / "model.bin", "r+b") as fh:  # a damaged copy is made again
+        fh.write(b"\x00" * 64)
+    assert openvino_runtime.quantized(xml, model.tokenizer, model.max_seq_length) == q
+    assert openvino_runtime._verified(q.parent, manifest["source_sha256"], manifest["openvino"])
+    assert not list(tmp_path.glob(f"{openvino_runtime.EXPORT_DIR}/.*"))
+
+
+def test_int8_without_nncf_indexes_in_floating_point_with_a_warning(embedder_present, make_settings, tmp_path,
+                                                                     monkeypatch, caplog):
+    from assistant import embedding
+    monkeypatch.setattr(embedding, "_CACHE", {})
+    monkeypatch.setattr(openvino_runtime, "can_quantize", lambda: False)
+    fast = load_embedder(make_settings(tmp_path, models={"embed_runtime": "openvino", "embed_int8": True}))
+    runtime = fast.bulk_runtime()
+    assert runtime is not None and "nncf is not installed" in caplog.text
+    vectors = fast.embed_index(TEXTS[:2])
+    np.testing.assert_allclose(vectors, fast.embed_documents(TEXTS[:2]), atol=0.02)
