@@ -77,16 +77,20 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
     tracker = _Tracker(store, len(work), progress, passes=2 if rest else 1)
     if work:
         tracker.start()  # the bar's clock starts now, not after the first batch (no absurd first rate)
-    for batch in batches:
-        # remove whatever an earlier (possibly interrupted) run left for these papers, then rewrite
-        store.delete_papers([p.paper_id for p, _, _ in batch])
-        _first_pass(batch, store, embedder, settings, late, complete=not rest)
-        tracker.searchable(len(batch), complete=not rest)
-    if searchable and work:
-        searchable()
-    for batch in batches if rest else []:
-        _second_pass(batch, store, embedder, settings, rest)
-        tracker.complete(len(batch))
+    writer = _Writer()
+    try:
+        for batch in batches:
+            write = _first_pass(batch, store, embedder, settings, late, complete=not rest)
+            writer.submit(_replace, store, batch, write, lambda n=len(batch): tracker.searchable(n, not rest))
+        writer.wait()
+        if searchable and work:
+            searchable()
+        for batch in batches if rest else []:
+            write = _second_pass(batch, store, embedder, settings, rest)
+            writer.submit(_complete, store, batch, write, lambda n=len(batch): tracker.complete(n))
+        writer.wait()
+    finally:
+        writer.close()
     report.chunks_written = sum(len(cs) for _, cs, _ in work)
     report.papers_total = len(store.papers())
     report.seconds = time.perf_counter() - started
@@ -96,36 +100,77 @@ def index_papers(parsed: ParseResult, store: PaperStore, embedder: Embedder, set
 KINDS = ("window", "sentence")
 
 
+class _Writer:
+    """The store's writes of one batch run on a thread of their own while the next batch encodes:
+    on a 50,000-paper store a batch's Chroma writes take about a third of its encoding time, mostly
+    on one core while the other waits. One batch at most is in flight, and batches are written in
+    order, each as before (old rows deleted, then sentences, windows, records), so an interrupted
+    ingest leaves what it always did. A write's error is raised by the next `submit` or `wait`."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._pending = None
+
+    def submit(self, fn, *args) -> None:
+        self.wait()
+        self._pending = self._pool.submit(fn, *args)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for a write still running (an error is already on its way up), then stop the thread."""
+        self._pool.shutdown(wait=True)
+
+
+def _replace(store: PaperStore, batch: Work, write: Callable[[], None], done: Callable[[], None]) -> None:
+    """Remove whatever an earlier (possibly interrupted) run left for these papers, then write them."""
+    store.delete_papers([p.paper_id for p, _, _ in batch])
+    write()
+    done()
+
+
+def _complete(store: PaperStore, batch: Work, write: Callable[[], None], done: Callable[[], None]) -> None:
+    """Write the batch's second-pass rows; then its papers count as stored."""
+    write()
+    store.mark_complete([p.paper_id for p, _, _ in batch])
+    done()
+
+
 def _sentence_rows(batch) -> list[tuple[str, int, str]]:
     return [(p.paper_id, i, s) for p, _, ss in batch for i, s in enumerate(ss)]
 
 
 def _first_pass(batch: Work, store: PaperStore, embedder: Embedder, settings: Settings,
-                late: tuple[str, ...], complete: bool) -> None:
-    """The whole-abstract records (searchable), with the `late` kinds pooled from the same encoder pass."""
+                late: tuple[str, ...], complete: bool) -> Callable[[], None]:
+    """Encode the whole-abstract records (searchable), with the `late` kinds pooled from the same encoder
+    pass; returns their write."""
     papers = [p for p, _, _ in batch]
     wholes = [cs[-1] for _, cs, _ in batch]  # chunk_paper puts the whole abstract last
     if not late:
         vectors = embedder.embed_index([c.text for c in wholes], batch_size=settings.models.embed_batch_size)
-        store.write(papers, wholes, vectors, [], np.zeros((0, vectors.shape[1]), np.float32), complete=complete)
-        return
+        return lambda: store.write(papers, wholes, vectors, [], np.zeros((0, vectors.shape[1]), np.float32),
+                                   complete=complete)
     chunk_vecs, sent_vecs = late_vectors(batch, embedder, settings)
     chunks = [c for _, cs, _ in batch for c in cs]
     keep = [i for i, c in enumerate(chunks) if c.kind != "window" or "window" in late]
     sentences = _sentence_rows(batch) if "sentence" in late else []
-    store.write(papers, [chunks[i] for i in keep], chunk_vecs[keep], sentences,
-                sent_vecs if sentences else sent_vecs[:0], complete=complete)
+    return lambda: store.write(papers, [chunks[i] for i in keep], chunk_vecs[keep], sentences,
+                               sent_vecs if sentences else sent_vecs[:0], complete=complete)
 
 
 def _second_pass(batch: Work, store: PaperStore, embedder: Embedder, settings: Settings,
-                 kinds: tuple[str, ...]) -> None:
-    """The `kinds` the first pass left out, each text encoded on its own; then the papers are complete."""
+                 kinds: tuple[str, ...]) -> Callable[[], None]:
+    """Encode the `kinds` the first pass left out, each text on its own; returns their write."""
     bs = settings.models.embed_batch_size
     windows = [c for _, cs, _ in batch for c in cs[:-1]] if "window" in kinds else []
     sentences = _sentence_rows(batch) if "sentence" in kinds else []
-    store.write([p for p, _, _ in batch], windows, embedder.embed_index([c.text for c in windows], batch_size=bs),
-                sentences, embedder.embed_index([t for _, _, t in sentences], batch_size=bs * SENTENCE_BATCH_FACTOR))
-    store.mark_complete([p.paper_id for p, _, _ in batch])
+    window_vectors = embedder.embed_index([c.text for c in windows], batch_size=bs)
+    sentence_vectors = embedder.embed_index([t for _, _, t in sentences], batch_size=bs * SENTENCE_BATCH_FACTOR)
+    return lambda: store.write([p for p, _, _ in batch], windows, window_vectors, sentences, sentence_vectors)
 
 
 class _Tracker:
