@@ -311,6 +311,17 @@ def pooled_kinds(embedder, settings: Settings) -> tuple[str, ...]:
     return kinds if kinds and embedder.supports_late_chunking else ()
 
 
+def index_sentences_differ(embedder, settings: Settings) -> bool:
+    """True when the ingest's sentence vectors are not what `embed_documents` gives for the same text
+    here: pooled in their abstract's context (late sentences), or encoded by the int8 runtime."""
+    if "sentence" in pooled_kinds(embedder, settings):
+        return True
+    if not settings.models.embed_int8 or getattr(embedder, "bulk_loader", None) is None:
+        return False
+    from assistant import openvino_runtime
+    return openvino_runtime.can_quantize()
+
+
 def late_chunking_kinds(settings: Settings) -> tuple[str, ...]:
     """The vector kinds pooled from one pass per abstract: the configured ones when the model folder
     is a plain mean-pooling encoder with no document prompt (MiniLM), else none. Read from the

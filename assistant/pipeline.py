@@ -35,6 +35,7 @@ class Assistant:
         self._retriever = None
         self._quality = None
         self._llm = None
+        self._encoded = None  # SentenceCache of sources' sentences encoded here, when stored ones won't do
 
     # -- lazily built parts ---------------------------------------------------------------------
     @property
@@ -196,7 +197,7 @@ class Assistant:
         from assistant.evidence import sentence_relevance
         from assistant.formats import best_sentences
         qvec = self.embedder.embed_queries([query.text])[0]
-        stored = self.store.sentences_of([h.paper.paper_id for h in hits])
+        stored = self._sentences_of([h.paper.paper_id for h in hits])
         sources = []
         for n, hit in enumerate(hits, start=1):
             sentences, vectors = stored[hit.paper.paper_id]
@@ -210,16 +211,50 @@ class Assistant:
         return sources
 
     def _embed_cached(self, texts: list[str]) -> np.ndarray:
-        """Embed texts, reusing the stored vectors of abstract sentences seen this process. Late-chunked
-        sentence vectors are pooled in their abstract's context, not comparable with the answer's own
-        sentences encoded alone, so with them every text is encoded here (with them reused, the dev
-        eval withheld 3 of 46 right answers)."""
-        from assistant.embedding import pooled_kinds
-        late = "sentence" in pooled_kinds(self.embedder, self.settings)
-        known = {} if late else self.store.known_sentence_vectors()
+        """Embed texts, reusing the vectors of abstract sentences seen this process (`_sentences_of`)."""
+        encoded = self._fresh_sentences()
+        known = encoded.known_vectors() if encoded is not None else self.store.known_sentence_vectors()
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         fresh = dict(zip(missing, self.embedder.embed_documents(missing))) if missing else {}
         return np.vstack([known[t] if t in known else fresh[t] for t in texts])
+
+    def _sentences_of(self, paper_ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Each paper's abstract sentences with vectors the answer checks can hold against the answer's
+        own sentences, encoded here: the stored ones, unless the ingest made them otherwise; then they
+        are encoded again here, once per paper (`_fresh_sentences`)."""
+        stored = self.store.sentences_of(paper_ids)
+        encoded = self._fresh_sentences()
+        if encoded is None:
+            return stored
+        out, missing = {}, []
+        for pid, (sentences, _) in stored.items():
+            cached = encoded.get(pid)
+            if cached is not None and cached[0] == sentences:
+                out[pid] = cached
+            else:
+                missing.append(pid)
+        texts = [t for pid in missing for t in stored[pid][0]]
+        vectors = self.embedder.embed_documents(texts) if texts else None
+        start = 0
+        for pid in missing:
+            sentences = stored[pid][0]
+            out[pid] = (sentences, vectors[start:start + len(sentences)] if sentences else stored[pid][1])
+            start += len(sentences)
+            encoded.put(pid, *out[pid])
+        return out
+
+    def _fresh_sentences(self):
+        """The cache of sentences encoded here, or None where the stored vectors are what encoding them
+        here gives. They are not when pooled in their abstract's context (late sentences: with them the
+        dev eval withheld 3 of 46 right answers) or encoded by the int8 ingest runtime (0.999 cosine on
+        average, but near ties between two sentences of one abstract flip: a right answer withheld, a
+        vaguer quote shown on dev)."""
+        from assistant.embedding import index_sentences_differ
+        with self._lock:
+            if self._encoded is None and index_sentences_differ(self.embedder, self.settings):
+                from assistant.sentence_cache import SentenceCache
+                self._encoded = SentenceCache()
+            return self._encoded
 
     # -- ingest ---------------------------------------------------------------------------------
     def ingest(self, parsed: ParseResult, *, rebuild: bool = False, progress=None) -> IngestReport:

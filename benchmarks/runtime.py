@@ -1,4 +1,4 @@
-"""The ingest's encoding runtimes on CPU, in one run: torch and OpenVINO, float32 and bfloat16.
+"""The ingest's encoding runtimes on CPU, in one run: torch and OpenVINO, float32, bfloat16 and int8.
 
     .venv/bin/python -m benchmarks.runtime [--papers N] [--rounds R]
 
@@ -25,11 +25,12 @@ from assistant.text import split_sentences
 from benchmarks.late_chunking import load_average
 from benchmarks.retrieval import RESULTS
 
-RUNTIMES = {  # label: (models.embed_runtime, models.cpu_precision)
-    "torch float32": ("torch", "float32"),
-    "torch bfloat16": ("torch", "bfloat16"),
-    "OpenVINO float32": ("openvino", "float32"),
-    "OpenVINO bfloat16": ("openvino", "bfloat16"),
+RUNTIMES = {  # label: (models.embed_runtime, models.cpu_precision, models.embed_int8)
+    "torch float32": ("torch", "float32", False),
+    "torch bfloat16": ("torch", "bfloat16", False),
+    "OpenVINO float32": ("openvino", "float32", False),
+    "OpenVINO bfloat16": ("openvino", "bfloat16", False),
+    "OpenVINO int8": ("openvino", "bfloat16", True),  # the feed-forward outputs in bfloat16
 }
 
 
@@ -53,11 +54,13 @@ def main(argv: list[str] | None = None) -> None:
     sizes = {"window": batch, "abstract": batch, "sentence": batch * SENTENCE_BATCH_FACTOR}
     kinds = texts_by_kind(args.papers)
     embedders = {}
-    for label, (runtime, precision) in RUNTIMES.items():
+    for label, (runtime, precision, int8) in RUNTIMES.items():
         if precision == "bfloat16" and not native_bfloat16():
-            continue
+            precision = "float32"
+            if not int8:
+                continue
         settings = base.model_copy(update={"models": base.models.model_copy(
-            update={"embed_runtime": runtime, "cpu_precision": precision})})
+            update={"embed_runtime": runtime, "cpu_precision": precision, "embed_int8": int8})})
         embedders[label] = load_embedder(settings)
         embedders[label].embed_index(kinds["sentence"][:32], batch_size=16)  # warm-up (and the export)
     print(f"load before: {load_average()}", flush=True)
@@ -71,12 +74,13 @@ def main(argv: list[str] | None = None) -> None:
                 started = time.perf_counter()
                 vectors = embedder.embed_index(texts, batch_size=sizes[kind])
                 seconds[label].append(time.perf_counter() - started)
-                cosine[label] = float((vectors * reference).sum(axis=1).min())
+                cosine[label] = (vectors * reference).sum(axis=1)
         for label in embedders:
             median = statistics.median(seconds[label])
-            rows.append((kind, len(texts), label, median, len(texts) / median, cosine[label], load_average()))
+            low, mean = float(cosine[label].min()), float(cosine[label].mean())
+            rows.append((kind, len(texts), label, median, len(texts) / median, low, mean, load_average()))
             print(f"{kind:8s} {len(texts):5d} {label:18s} {median:6.2f} s  {len(texts) / median:6.0f} texts/s  "
-                  f"min cosine {cosine[label]:.5f}  load {load_average()}", flush=True)
+                  f"cosine min {low:.5f} mean {mean:.5f}  load {load_average()}", flush=True)
     write(rows, args)
 
 
@@ -88,13 +92,16 @@ def write(rows, args) -> None:
     lines = ["# Ingest encoding runtimes on CPU (`python -m benchmarks.runtime`)", "",
              f"MiniLM (all-MiniLM-L6-v2) on the texts of the first {args.papers} bundled papers, encoded as the ingest "
              f"does (`Embedder.embed_index`, the ingest's batch sizes, length-sorted batches padded to multiples of "
-             f"16 tokens); median of {args.rounds} alternating rounds after a warm-up. Cosine: the lowest of any "
-             "text against torch float32's vector.", "",
-             "| texts | n | runtime | seconds | texts/s | vs torch bfloat16 | min cosine | load (1/5/15 min) |",
-             "|---|---:|---|---:|---:|---:|---:|---|"]
-    for kind, n, label, median, rate, cos, load in rows:
+             f"16 tokens); median of {args.rounds} alternating rounds after a warm-up. Cosine: each text's vector "
+             "against torch float32's, the lowest and the mean. int8 was calibrated on texts of the same sample "
+             "(`assistant/data/calibration.jsonl`).", "",
+             "| texts | n | runtime | seconds | texts/s | vs torch bfloat16 | min cosine | mean cosine "
+             "| load (1/5/15 min) |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    for kind, n, label, median, rate, low, mean, load in rows:
         speed = f"{by_kind[kind] / median:.2f}x" if kind in by_kind else "–"
-        lines.append(f"| {kind} | {n} | {label} | {median:.2f} | {rate:.0f} | {speed} | {cos:.5f} | {load} |")
+        lines.append(f"| {kind} | {n} | {label} | {median:.2f} | {rate:.0f} | {speed} | {low:.5f} | {mean:.5f} "
+                     f"| {load} |")
     lines += ["", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on a 2-core machine "
               f"({'native bfloat16' if native_bfloat16() else 'no native bfloat16'})."]
     RESULTS.mkdir(exist_ok=True)
