@@ -88,7 +88,8 @@ def quantized(xml: Path, tokenizer, max_length: int) -> Path:
 
     from assistant.models import sha256_file
     folder = xml.parent.with_name(xml.parent.name + "-int8")
-    source = hashlib.sha256(f"{sha256_file(xml.with_suffix('.bin'))} {sha256_file(CALIBRATION)} "
+    weights = json.loads((xml.parent / MANIFEST).read_text())["files"]["model.bin"]  # just verified by `exported`
+    source = hashlib.sha256(f"{weights} {sha256_file(CALIBRATION)} "
                             f"nncf {nncf.__version__} {FLOAT_LAYERS.pattern}".encode()).hexdigest()
     with _EXPORT_LOCK:
         if not _verified(folder, source, ov.__version__):
