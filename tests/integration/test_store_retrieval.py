@@ -1,9 +1,10 @@
 """Retrieval on a small real index: known queries find their paper first in every mode, filters cut,
 `k` is respected, and evidence sentences come from the paper's own abstract."""
 
+import numpy as np
 import pytest
 
-from assistant.store import Filters
+from assistant.store import Filters, paper_sentences
 
 pytestmark = pytest.mark.slow
 MODES = ("dense", "lexical", "hybrid")
@@ -110,7 +111,6 @@ def test_feedback_reranks_but_keeps_the_questions_own_dense_score(small_index):
 
 
 def test_abstract_vectors_are_the_stored_whole_abstract_embeddings(small_index):
-    import numpy as np
     from assistant.chunking import chunk_paper
     store = small_index.store
     paper = next(iter(store.papers().values()))
@@ -151,7 +151,6 @@ def test_sentence_collection_has_a_cheap_graph_and_is_read_by_paper(small_index)
 def test_dense_matches_are_the_stored_chunks_nearest_by_cosine(small_index):
     """dense_query reads only ids and distances: its paper ids, kinds and cosines must agree with
     the stored rows, and nothing nearer may be left out."""
-    import numpy as np
     from assistant.chunking import chunk_kind
     store = small_index.store
     qvec = small_index.embedder.embed_queries([QUERIES["noprop"]])[0]
@@ -168,15 +167,39 @@ def test_dense_matches_are_the_stored_chunks_nearest_by_cosine(small_index):
 
 
 def test_sentences_read_by_id_match_the_rows_stored_for_each_paper(small_index):
-    """Sentences are read by row id, not by a paper_id filter: for every paper both reads agree."""
+    """Sentences are read by row id, not by a paper_id filter: for every paper both reads agree. The
+    rows hold no text (Chroma would index it for full-text search): it is the abstract split again,
+    checked against each row's stored length."""
     store = small_index.store
-    ids = sorted(store.papers())
+    papers = store.papers()
+    ids = sorted(papers)
     store._sentence_cache.drop(ids)
     by_id = store.sentences_of(ids + ["no-such-paper"])
     got = store._sentences.get(where={"paper_id": {"$in": ids}}, include=["documents", "metadatas"])
-    filtered: dict[str, list[tuple[int, str]]] = {}
-    for doc, meta in zip(got["documents"], got["metadatas"]):
-        filtered.setdefault(meta["paper_id"], []).append((meta["i"], doc))
-    assert {pid: [d for _, d in sorted(rows)] for pid, rows in filtered.items()} == \
-           {pid: texts for pid, (texts, _) in by_id.items() if texts}
+    assert set(got["documents"]) == {None}
+    filtered: dict[str, list[tuple[int, int]]] = {}
+    for meta in got["metadatas"]:
+        filtered.setdefault(meta["paper_id"], []).append((meta["i"], meta["chars"]))
+    assert {pid: [n for _, n in sorted(rows)] for pid, rows in filtered.items()} == \
+           {pid: [len(t) for t in texts] for pid, (texts, _) in by_id.items() if texts}
+    assert all(by_id[pid][0] == paper_sentences(papers[pid]) for pid in filtered)
     assert by_id["no-such-paper"][0] == []
+
+
+def test_a_sentence_row_whose_length_no_longer_matches_its_split_is_left_out(small_index):
+    """Had the sentence splitter changed since the ingest, a vector would meet the wrong text: a row
+    whose stored length differs from the sentence the abstract splits into now is not returned."""
+    store = small_index.store
+    pid = sorted(store.papers())[0]
+    texts, vecs = store.sentences_of([pid])[pid]
+    row = f"{pid}#s1"
+    meta = store._sentences.get(ids=[row], include=["metadatas"])["metadatas"][0]
+    store._sentences.update(ids=[row], metadatas=[{"chars": meta["chars"] + 1}])
+    try:
+        store._sentence_cache.drop([pid])
+        again, again_vecs = store.sentences_of([pid])[pid]
+        assert again == texts[:1] + texts[2:]
+        np.testing.assert_array_equal(again_vecs, np.delete(vecs, 1, axis=0))
+    finally:
+        store._sentences.update(ids=[row], metadatas=[{"chars": meta["chars"]}])
+        store._sentence_cache.drop([pid])
