@@ -203,3 +203,19 @@ def test_a_sentence_row_whose_length_no_longer_matches_its_split_is_left_out(sma
     finally:
         store._sentences.update(ids=[row], metadatas=[{"chars": meta["chars"]}])
         store._sentence_cache.drop([pid])
+
+
+def test_a_sentence_row_written_with_its_text_by_an_older_version_is_read_as_stored(small_index):
+    """Stores written before sentence rows went text-free keep working: a row's own text wins."""
+    store = small_index.store
+    pid = sorted(store.papers())[1]
+    row = f"{pid}#s0"
+    first = store.sentences_of([pid])[pid][0][0]
+    vector = store._sentences.get(ids=[row], include=["embeddings"])["embeddings"]  # Chroma wants it with a text
+    store._sentences.update(ids=[row], documents=["The sentence as an older version stored it."], embeddings=vector)
+    try:
+        store._sentence_cache.drop([pid])
+        assert store.sentences_of([pid])[pid][0][0] == "The sentence as an older version stored it."
+    finally:
+        store._sentences.update(ids=[row], documents=[first], embeddings=vector)  # the text the split gives
+        store._sentence_cache.drop([pid])
