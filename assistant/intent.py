@@ -63,10 +63,32 @@ def classify_intent(question: str, history: Sequence[object] | None = None) -> s
         return "topic"
     if _LOOKUP.search(question) and not detail:
         return "lookup"
-    # a bare description ("long-document transformer whose sparse attention ...") names a paper
+    # a bare description ("long-document transformer whose sparse attention ...") names a paper,
+    # but a statement of a finding ("ALDH1 expression is associated with poorer prognosis.") asks
+    # what the papers say about it: retrieval then matches it sentence by sentence, as a fact
     if not _QUESTION_START.search(question) and ("?" not in question or _RELATIVE.search(question)):
-        return "lookup"
+        return "fact" if _is_claim(question) else "lookup"
     return "fact"
+
+
+# A claim reads as a written sentence stating a finding; a half-remembered description typed into a
+# search box rarely does (none of dev_paraphrase's or dev's lookups; 177 of SciFact's 188 claims)
+_NAMES_A_PAPER = re.compile(r"\b(paper|study|work|article)\b", re.I)
+
+
+def _is_claim(question: str) -> bool:
+    """A written statement: its first word capitalised (or a number, or a gene-like name such as
+    "mTOR"), ended by a full stop, no colon or question mark, no paper named.
+
+    >>> _is_claim("ALDH1 expression is associated with poorer prognosis in breast cancer.")
+    True
+    >>> _is_claim("the smooth relu-like activation that multiplies the input by the gaussian cdf")
+    False
+    """
+    text = question.strip()
+    first = text.split(maxsplit=1)[0] if text else ""
+    return (text.endswith(".") and any(c.isupper() or c.isdigit() for c in first)
+            and not any(c in text for c in ":?") and not _NAMES_A_PAPER.search(text))
 
 
 def needs_model(query: Query) -> bool:

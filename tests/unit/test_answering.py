@@ -39,6 +39,18 @@ def test_intent_of_typical_questions():
     assert classify_intent("and the dataset?", [{"role": "user", "content": "x"}]) == "fact"
 
 
+def test_a_stated_finding_is_matched_as_a_fact_and_a_bare_description_stays_a_lookup():
+    """A claim is answered from the sentence that states it (retrieval's sentence term on); a
+    description of a paper, however worded, is about the whole paper."""
+    assert classify_intent("ADAR1 binds to Dicer to cleave pre-miRNA.") == "fact"
+    assert classify_intent("Larger language models hallucinate less than smaller ones.") == "fact"
+    for description in ("long-document transformer whose sparse attention keeps a few global tokens",
+                        "word-piece lms are bad at telling real words from made-up ones.",
+                        "Surprising result: pretraining on only the first letter of every word piece works.",
+                        "A paper showing that larger models hallucinate less."):
+        assert classify_intent(description) == "lookup", description
+
+
 def test_sources_drop_papers_far_below_the_best():
     hits = [hit(1, "a", "x", score=1.0), hit(2, "b", "y", score=0.9), hit(3, "c", "z", score=0.2)]
     chosen = select_sources(hits, "fact", Settings())
