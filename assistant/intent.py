@@ -63,12 +63,19 @@ def classify_intent(question: str, history: Sequence[object] | None = None) -> s
         return "topic"
     if _LOOKUP.search(question) and not detail:
         return "lookup"
-    # a bare description ("long-document transformer whose sparse attention ...") names a paper,
-    # but a statement of a finding ("ALDH1 expression is associated with poorer prognosis.") asks
-    # what the papers say about it: retrieval then matches it sentence by sentence, as a fact
+    # a bare description ("long-document transformer whose sparse attention ...") names a paper
     if not _QUESTION_START.search(question) and ("?" not in question or _RELATIVE.search(question)):
-        return "fact" if _is_claim(question) else "lookup"
+        return "lookup"
     return "fact"
+
+
+def weights_intent(question: str, intent: str | None) -> str | None:
+    """The intent whose retrieval weights fit the question. A looked-up claim ("ALDH1 expression is
+    associated with poorer prognosis.") is found by the sentence that states it, so it is matched
+    with a fact's weights (sentence term on); it is still answered as a lookup, with the paper's own
+    sentences and no model text, since a model asked about a claim tends to restate it (a false
+    "halves every two years" came back cited to a paper that says 8 months)."""
+    return "fact" if intent == "lookup" and _is_claim(question) else intent
 
 
 # A claim reads as a written sentence stating a finding; a half-remembered description typed into a

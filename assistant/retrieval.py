@@ -12,6 +12,7 @@ from assistant.errors import UsageError
 from assistant.evidence import pick_evidence
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 from assistant.heap import release_free_memory
+from assistant.intent import weights_intent
 from assistant.lexical import LexicalIndex
 from assistant.quality import QualityIndex, quality_settings
 from assistant.store import DenseMatch, Filters, PaperStore
@@ -59,7 +60,7 @@ class Retriever:
                mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
         """Top-k papers for the query. mode: hybrid | dense | lexical; intent (assistant/intent.py)
         picks the weights, e.g. no single-sentence matching for a lookup."""
-        r = self.settings.retrieval.for_intent(intent)
+        r = self.settings.retrieval.for_intent(weights_intent(query, intent))
         k = r.k if k is None else k
         if k < 1:
             raise UsageError(f"k must be at least 1, got {k}")

@@ -8,7 +8,7 @@ from assistant import prompts
 from assistant.answering import abstain_reason, build_answer, build_messages, referenced_paper, select_sources
 from assistant.checking import check, is_refusal
 from assistant.config import Settings
-from assistant.intent import classify_intent
+from assistant.intent import classify_intent, weights_intent
 from assistant.types import Hit, Message, Paper, Query, Source
 
 
@@ -39,16 +39,19 @@ def test_intent_of_typical_questions():
     assert classify_intent("and the dataset?", [{"role": "user", "content": "x"}]) == "fact"
 
 
-def test_a_stated_finding_is_matched_as_a_fact_and_a_bare_description_stays_a_lookup():
-    """A claim is answered from the sentence that states it (retrieval's sentence term on); a
-    description of a paper, however worded, is about the whole paper."""
-    assert classify_intent("ADAR1 binds to Dicer to cleave pre-miRNA.") == "fact"
-    assert classify_intent("Larger language models hallucinate less than smaller ones.") == "fact"
+def test_a_stated_finding_is_matched_as_a_fact_but_answered_as_a_lookup():
+    """A claim is found by the sentence that states it (a fact's weights, sentence term on) but
+    answered with the paper's own sentences; a description of a paper, however worded, keeps the
+    lookup weights."""
+    for claim in ("ADAR1 binds to Dicer to cleave pre-miRNA.", "Larger language models hallucinate less."):
+        assert classify_intent(claim) == "lookup"
+        assert weights_intent(claim, classify_intent(claim)) == "fact"
     for description in ("long-document transformer whose sparse attention keeps a few global tokens",
                         "word-piece lms are bad at telling real words from made-up ones.",
                         "Surprising result: pretraining on only the first letter of every word piece works.",
                         "A paper showing that larger models hallucinate less."):
-        assert classify_intent(description) == "lookup", description
+        assert weights_intent(description, classify_intent(description)) == "lookup", description
+    assert weights_intent("Which papers study hypergraph networks?", "topic") == "topic"
 
 
 def test_sources_drop_papers_far_below_the_best():
