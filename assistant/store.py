@@ -380,10 +380,9 @@ class PaperStore:
         missing = [pid for pid, entry in found.items() if entry is None]
         if missing:
             papers = self.papers()
-            ids = [f"{pid}#s{i}" for pid in missing
-                   for i in range(len(paper_sentences(papers[pid])) + SPARE_SENTENCE_IDS if pid in papers else 0)]
-            rows: dict[str, list[tuple[int, str, Any]]] = {pid: [] for pid in missing}
             split = {pid: paper_sentences(papers[pid]) for pid in missing if pid in papers}
+            ids = [f"{pid}#s{i}" for pid, texts in split.items() for i in range(len(texts) + SPARE_SENTENCE_IDS)]
+            rows: dict[str, list[tuple[int, str, Any]]] = {pid: [] for pid in missing}
             for start in range(0, len(ids), GET_PAGE):
                 got = self._sentences.get(ids=ids[start:start + GET_PAGE],
                                           include=["documents", "metadatas", "embeddings"])
