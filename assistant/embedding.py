@@ -29,6 +29,7 @@ class Embedder:
     path: str
     model: object
     query_prompt: str | None = None
+    claim_prompt: str | None = None
     document_prompt: str | None = None
     # every forward pass runs on this one thread, whichever thread asks (assistant/model_thread.py)
     thread: ModelThread = field(default_factory=lambda: ModelThread("embedder"), repr=False, compare=False)
@@ -40,8 +41,9 @@ class Embedder:
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension())
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self.query_prompt, batch_size=32)
+    def embed_queries(self, texts: list[str], claim: bool = False) -> np.ndarray:
+        """Query vectors; `claim`: the texts state findings to check, for a model with a prompt for that."""
+        return self._encode(texts, (claim and self.claim_prompt) or self.query_prompt, batch_size=32)
 
     def embed_documents(self, texts: list[str], batch_size: int = 32,
                         on_batch: Callable[[int], None] | None = None) -> np.ndarray:
@@ -373,6 +375,7 @@ def load_embedder(settings: Settings) -> Embedder:
         embedder = Embedder(
             name=embedder_name(settings), path=path, model=model,
             query_prompt=(spec.query_prompt if spec else None) or prompts.get("query"),
+            claim_prompt=spec.claim_prompt if spec else None,
             document_prompt=(spec.document_prompt if spec else None) or prompts.get("document"))
         embedder.bulk_loader = _bulk_loader(settings, embedder, device, bfloat16)
         _CACHE[key] = embedder

@@ -50,7 +50,7 @@ class EndpointEmbedder:
             self._post(["dimension probe"])
         return self._dim
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
+    def embed_queries(self, texts: list[str], claim: bool = False) -> np.ndarray:  # noqa: ARG002 - no prompts here
         return self.embed_documents(texts)
 
     def embed_index(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:

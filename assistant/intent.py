@@ -69,13 +69,14 @@ def classify_intent(question: str, history: Sequence[object] | None = None) -> s
     return "fact"
 
 
-def weights_intent(question: str, intent: str | None) -> str | None:
-    """The intent whose retrieval weights fit the question. A looked-up claim ("ALDH1 expression is
-    associated with poorer prognosis.") is found by the sentence that states it, so it is matched
-    with a fact's weights (sentence term on); it is still answered as a lookup, with the paper's own
-    sentences and no model text, since a model asked about a claim tends to restate it (a false
-    "halves every two years" came back cited to a paper that says 8 months)."""
-    return "fact" if intent == "lookup" and _is_claim(question) else intent
+def looked_up_claim(question: str, intent: str | None) -> bool:
+    """Whether a looked-up text states a finding ("ALDH1 expression is associated with poorer
+    prognosis."). Such a claim is found by the sentence that states it, so retrieval matches it with
+    a fact's weights (sentence term on) and the quality embedder's fact-checking prompt; it is still
+    answered as a lookup, with the paper's own sentences and no model text, since a model asked about
+    a claim tends to restate it (a false "halves every two years" came back cited to a paper that
+    says 8 months)."""
+    return intent == "lookup" and _is_claim(question)
 
 
 # A claim reads as a written sentence stating a finding; a half-remembered description typed into a

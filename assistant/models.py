@@ -39,6 +39,7 @@ class ModelSpec:
     license: str
     inner: str = ""  # path inside the wheel(s) or zip
     query_prompt: str | None = None
+    claim_prompt: str | None = None  # the query prompt for a stated claim (a fact-checking task), if any
     document_prompt: str | None = None
     extras: dict = field(default_factory=dict)
 
@@ -86,7 +87,8 @@ REGISTRY: dict[str, ModelSpec] = {
             assemble="zip_chunks", inner="model_download/", verify_file="model.safetensors",
             sha256="cbf5a78393b6a033e0b8a63a57549964f7ed5c6fbeb4ba0694214f36123f2fd2",
             size=1_211_486_072, license="Gemma Terms of Use (https://ai.google.dev/gemma/terms)",
-            query_prompt="task: search result | query: ", document_prompt="title: none | text: ",
+            query_prompt="task: search result | query: ", claim_prompt="task: fact checking | query: ",
+            document_prompt="title: none | text: ",
             extras={"zip_sha256": "52aa00fc850f259046c9d21cea68ec2170915622ad5eeb2d8383e65f9533bb44"}),
         ModelSpec(
             name="qwen2.5-coder-1.5b-instruct", role="llm",

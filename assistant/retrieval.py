@@ -12,7 +12,7 @@ from assistant.errors import UsageError
 from assistant.evidence import pick_evidence
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 from assistant.heap import release_free_memory
-from assistant.intent import weights_intent
+from assistant.intent import looked_up_claim
 from assistant.lexical import LexicalIndex
 from assistant.quality import QualityIndex, quality_settings
 from assistant.store import DenseMatch, Filters, PaperStore
@@ -60,7 +60,8 @@ class Retriever:
                mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
         """Top-k papers for the query. mode: hybrid | dense | lexical; intent (assistant/intent.py)
         picks the weights, e.g. no single-sentence matching for a lookup."""
-        r = self.settings.retrieval.for_intent(weights_intent(query, intent))
+        claim = looked_up_claim(query, intent)
+        r = self.settings.retrieval.for_intent("fact" if claim else intent)
         k = r.k if k is None else k
         if k < 1:
             raise UsageError(f"k must be at least 1, got {k}")
@@ -68,7 +69,7 @@ class Retriever:
         if not papers or not query.strip():
             return []
         # the quality embedder encodes the query on another thread while the main search runs
-        quality_vec = self._quality_query(query) if mode != "lexical" and r.quality_weight > 0 else None
+        quality_vec = self._quality_query(query, claim) if mode != "lexical" and r.quality_weight > 0 else None
         qvec = self.embedder.embed_queries([query])[0]
         matches = self.store.dense_query(qvec, r.dense_candidates, filters) if mode != "lexical" else []
         dense = self._dense_scores(matches, qvec, r)
@@ -95,7 +96,7 @@ class Retriever:
                     dense_score=similarity.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
 
-    def _quality_query(self, query: str):
+    def _quality_query(self, query: str, claim: bool = False):
         """A future of the quality embedder's query vector, or None while that index is incomplete."""
         if not self.quality.ready():
             return None
@@ -105,7 +106,7 @@ class Retriever:
             self._quality_embedder = load_embedder(quality_settings(self.settings))
             self._quality_thread = ModelThread("quality-query", torch_threads=_half_the_cores())
         embedder = self._quality_embedder
-        return self._quality_thread.submit(lambda: embedder.embed_queries([query])[0])
+        return self._quality_thread.submit(lambda: embedder.embed_queries([query], claim=claim)[0])
 
     def _dense_scores(self, matches: list[DenseMatch], qvec: np.ndarray,
                       r: RetrievalSettings) -> dict[str, float]:
