@@ -58,8 +58,9 @@ MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 REPEAT = "repeats an earlier sentence"
 REVERSED = "turns its paper's finding around"
+ECHOED_FIGURE = "repeats a figure of the question that its paper does not give"
 REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it was not matched to, to reverse it
-AFTER_REVERSED = "follows a direct answer that turned its paper's finding around"
+AFTER_WRONG = "follows a direct answer that got its paper's finding wrong"
 ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
 VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
@@ -119,18 +120,21 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     """(kept, dropped, abstain reason) for a fact answer. A direct answer (the first sentence) with a
     number or name its paper lacks, or a number in a sentence no paper supports ("1.25 million
     tonnes of CO2" from a paper's "1.25M parameters"), is a made-up answer: withheld, whatever
-    follows it. A direct answer that turns its paper's finding around, and sentences that say less
+    follows it. A direct answer that turns its paper's finding around or restates the question's own
+    figure as the paper's ("halves every two years" where it says 8 months), and sentences that say less
     than their quotes, give way to the paper's sentences, but only when retrieval is confident that
     the top paper is the one asked about; otherwise there is nothing to show."""
     first = (judged[0].note or "") if judged else ""
     unbacked_number = (first.startswith("dropped") and VAGUE not in first and REVERSED not in first
-                       and bool(extract_numbers(judged[0].text)))
+                       and ECHOED_FIGURE not in first and bool(extract_numbers(judged[0].text)))
     if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
         return kept, dropped, "the model's answer gave numbers or names that are not in the papers"
     confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
     unbacked = "the model's answer is not backed by the papers"
-    if REVERSED in first:  # the direct answer was wrong, what follows it is no answer: the paper's sentences are
-        dropped = dropped + [replace(s, note=f"dropped: {AFTER_REVERSED}") for s in kept]
+    if REVERSED in first or ECHOED_FIGURE in first:
+        # the direct answer was wrong (or took the question's figure for the paper's), what follows it is
+        # no answer: the paper's sentences are
+        dropped = dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept]
         return [], dropped, None if confident else unbacked
     if kept and _vague(kept, sources, query):
         dropped = dropped + [replace(s, note=f"dropped: {VAGUE}") for s in kept]
@@ -160,6 +164,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
     a = settings.answer
     earlier = [m.content for m in query.history if m.role == "user"]
     asked = " ".join([query.text, *earlier])
+    asked_figures = _figures(asked)
     table = source_support([strip_markers(t) for t, _ in parts], sentences, embed, titles, asked)
     out = []
     for (text, cited), matches in zip(parts, table):
@@ -176,10 +181,13 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
                   or reversed_word(plain, [t for n in cited_now for t in sentences.get(n, [])], REVERSAL_SHARED))
         papers = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
         as_words = markers_as_words(text)
+        echoed = _echoed_figures(plain, asked_figures, papers)
         if addresses_reader(plain):
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
+        elif echoed:  # "does it halve every two years?" -> "it halves every two years [1]" (the paper: 8 months)
+            note = f"dropped: {ECHOED_FIGURE} ({', '.join(echoed)})"
         elif adds_nothing(plain, [query.text, *titles.values(), *earlier]):  # "There is an early paper on X [2]"
             note = f"dropped: {VAGUE}"
         elif named and not verdict.keep:
@@ -203,6 +211,23 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         out.append(SentenceSupport(shown, cited_now, best.score if best else None, label, evidence, scores, named,
                                    note))
     return out
+
+
+def _figures(text: str) -> set[str]:
+    """The values a text states, digits or spelled out ("two years" -> 2); "one" and "zero" are
+    left out, being words far more often than figures ("one of the", "zero-shot")."""
+    return {value for value, _ in extract_numbers(strip_markers(text), spelled=True)} - {"0", "1"}
+
+
+def _echoed_figures(sentence: str, asked: set[str], papers: Sequence[str]) -> list[str]:
+    """The figures a sentence shares with the question that none of its cited papers states: the
+    question's premise restated as the paper's finding, which the number check cannot catch, since
+    a figure the question gives may be repeated wherever the paper has it."""
+    echoed = _figures(sentence) & asked
+    if not echoed:
+        return []
+    stated = set().union(*(_figures(text) for text in papers)) if papers else set()
+    return sorted(echoed - stated)
 
 
 _FRONTED = re.compile(r"^\s*([^,\[\]]{3,60}),\s+")
@@ -391,7 +416,7 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     if not kept:
         top = sources[0]
         meant = [s.evidence for s in dropped if s.evidence in top.sentences
-                 and (REVERSED in (s.note or "") or VAGUE in (s.note or ""))]
+                 and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE))]
         picked = list(dict.fromkeys([*meant, *top.hit.evidence]))[:MAX_QUOTES]
         shown = sorted(picked, key=top.sentences.index)
         block = "\n".join(f"> {formats.quote(q)} [{top.n}]" for q in shown)

@@ -425,3 +425,38 @@ def test_an_answer_opening_with_a_copied_this_sentence_quotes_what_it_points_bac
                  "This is a significant improvement of 29.5 points F1 compared to CNN classifiers [1].", [SECTOR])
     assert answer.text.startswith("This is a significant improvement of 29.5 points F1")
     assert "We report a highest score of 71.6% F1" in answer.text.split("\n\n", 1)[1]  # what "This" is
+
+
+PROGRESS = ("Algorithmic progress in language models",
+            "We investigate the rate at which algorithms for pre-training language models have improved. "
+            "We find that the compute required to reach a set performance threshold has halved approximately "
+            "every 8 months, with a 95% confidence interval of around 5 to 14 months. The increase in compute "
+            "made an even larger contribution to overall performance improvements.")
+HALVES = "Does the compute required to reach a set performance threshold halve every two years?"
+
+
+@pytest.mark.parametrize("question, draft", [
+    (HALVES, "The compute required to reach a set performance threshold halves every two years [1]."),
+    (HALVES.replace("two", "2"), "Yes, the compute required to reach a performance threshold halves every 2 years [1]."),
+    ("The compute required to reach a set performance threshold halves every two years.",
+     "Algorithms improved so that the compute needed for a set performance halves every two years [1]."),
+])
+def test_a_figure_of_the_question_restated_as_the_papers_is_replaced_by_the_papers_sentence(question, draft):
+    answer = ask("fact", question, draft, [PROGRESS])
+    assert not answer.abstained
+    assert "two years" not in answer.text and "2 years" not in answer.text
+    assert "halved approximately every 8 months" in answer.text  # the paper's own words
+    assert any("figure of the question" in (s.note or "") for s in answer.dropped)
+
+
+def test_a_figure_of_the_question_that_the_paper_gives_is_kept():
+    answer = ask("fact", HALVES.replace("two years", "8 months"),
+                 "Yes, the compute required to reach a set performance threshold has halved approximately "
+                 "every 8 months, with a 95% confidence interval of around 5 to 14 months [1].", [PROGRESS])
+    assert not answer.abstained and answer.sentences
+    assert answer.text.startswith("Yes, the compute required")
+
+
+def test_a_restated_figure_over_a_weak_match_is_withheld():
+    answer = ask("fact", HALVES, "The compute halves every two years [1].", [PROGRESS], dense=0.4)
+    assert answer.abstained and "two years" not in answer.text
