@@ -186,8 +186,6 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
-        elif echoed:  # "does it halve every two years?" -> "it halves every two years [1]" (the paper: 8 months)
-            note = f"dropped: {ECHOED_FIGURE} ({', '.join(echoed)})"
         elif adds_nothing(plain, [query.text, *titles.values(), *earlier]):  # "There is an early paper on X [2]"
             note = f"dropped: {VAGUE}"
         elif named and not verdict.keep:
@@ -195,6 +193,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         elif not numbers_supported(plain, evidence_texts):
             whole = numbers_supported(plain, [*papers, *evidence_texts])
             note = f"dropped: {MISPLACED_NUMBERS if whole else INVENTED_NUMBERS}"
+        elif echoed:  # "does it halve every two years?" -> "it halves every two years [1]" (the paper: 8 months)
+            note = f"dropped: {ECHOED_FIGURE} ({', '.join(echoed)})"
         elif not names_supported(plain, [*papers, query.text, *(m.content for m in query.history)]):
             note = f"dropped: {INVENTED_NAMES}"
         elif not verdict.keep:
