@@ -4,8 +4,9 @@
     .venv/bin/python -m benchmarks.fusion_grid grid dev.pkl para.pkl scifact.pkl
 
 A dump holds, per question, what `Retriever` computes before fusing: the dense chunk candidates
-(paper, kind, cosine), the best sentence cosine of each candidate paper, and the BM25 chunk
-candidates. The grid replays only the arithmetic (the `assistant.fusion` functions the retriever calls,
+(paper, kind, cosine), the best sentence cosine of each candidate paper, the BM25 chunk
+candidates, and the quality index's similarities when that index is complete (with the claim
+prompt for a looked-up claim, as the retriever encodes it). The grid replays only the arithmetic (the `assistant.fusion` functions the retriever calls,
 and `RetrievalSettings.for_intent`), so hundreds of settings take seconds instead of re-embedding.
 It replays the first pass only: the feedback pass of topic questions needs a new dense query.
 The defaults in assistant/config.py were picked here from dev, dev_paraphrase, the robustness
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import pickle
 from pathlib import Path
 
@@ -28,8 +30,7 @@ GRID = {"whole_abstract_weight": (0.5, 0.75, 0.9), "lexical_weight": (0.5, 0.6, 
 
 
 def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
-    from assistant.intent import classify_intent
-    from assistant.query import retrieval_query
+    from assistant.intent import looked_up_claim
     from assistant.text import normalize_key
     from benchmarks.harness import load, open_assistant
     assistant = open_assistant(data_dir, embedder)
@@ -37,14 +38,20 @@ def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
     papers = store.papers()
     rows = []
     for q in load(questions):
-        text = retrieval_query(q.question, list(q.history), r.history_turns)
+        worked = assistant.make_query(q.question, list(q.history))  # the text and intent `search` uses
+        text = worked.search_text if worked.standalone is None else f"{worked.standalone} {worked.search_text}"
+        intent = worked.intent
         qvec = assistant.embedder.embed_queries([text])[0]
         dense = [(m.paper_id, m.kind, m.score) for m in store.dense_query(qvec, r.dense_candidates)]
         sentences = {pid: float((vecs @ qvec).max())
                      for pid, (sents, vecs) in store.sentences_of(sorted({d[0] for d in dense})).items() if sents}
         lexical = [(pid, chunk_kind(cid), s) for cid, pid, s in retriever.lexical().top(text, r.lexical_candidates)]
-        pids = {d[0] for d in dense} | {x[0] for x in lexical}
-        rows.append({"id": q.id, "category": q.category, "intent": classify_intent(q.question, list(q.history)),
+        claim = looked_up_claim(text, intent)
+        quality = {}
+        if retriever.quality.ready():
+            quality = retriever.quality.scores(retriever._quality_query(text, claim).result(), r.dense_candidates)
+        pids = {d[0] for d in dense} | {x[0] for x in lexical} | set(quality)
+        rows.append({"id": q.id, "category": q.category, "intent": intent, "claim": claim, "quality": quality,
                      "gold": {normalize_key(t) for t in q.gold_titles},
                      "keys": {pid: normalize_key(papers[pid].title) for pid in pids if pid in papers},
                      "dense": dense, "sentences": sentences, "lexical": lexical})
@@ -54,14 +61,15 @@ def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
 
 def replay(row: dict, settings: RetrievalSettings) -> list[str]:
     """The paper ranking `Retriever.search` (hybrid) would return for this row under `settings`."""
-    r = settings.for_intent(row["intent"])
+    r = settings.for_intent("fact" if row.get("claim") else row["intent"])
     dense = dense_paper_scores(row["dense"], row["sentences"], r)
-    return ranking(fuse(dense, lexical_paper_scores(row["lexical"], r), "hybrid", r))
+    return ranking(fuse(dense, lexical_paper_scores(row["lexical"], r), "hybrid", r, row.get("quality") or None))
 
 
 def metrics(rows: list[dict], rankings: list[list[str]]) -> dict[str, float]:
-    """hit@1, recall@5 and MRR@10 at paper level (titles normalised like the eval harness)."""
-    out: dict[str, list[float]] = {"hit@1": [], "recall@5": [], "mrr@10": []}
+    """hit@1, recall@5, MRR@10 and nDCG@10 (binary, as BEIR scores it) at paper level (titles
+    normalised like the eval harness)."""
+    out: dict[str, list[float]] = {"hit@1": [], "recall@5": [], "mrr@10": [], "ndcg@10": []}
     for row, pids in zip(rows, rankings):
         gold = row["gold"]
         if not gold:
@@ -70,6 +78,8 @@ def metrics(rows: list[dict], rankings: list[list[str]]) -> dict[str, float]:
         out["hit@1"].append(float(bool(ranked) and ranked[0] in gold))
         out["recall@5"].append(len(gold & set(ranked[:5])) / len(gold))
         out["mrr@10"].append(next((1 / i for i, k in enumerate(ranked[:10], 1) if k in gold), 0.0))
+        ideal = sum(1 / math.log2(i + 1) for i in range(1, min(len(gold), 10) + 1))
+        out["ndcg@10"].append(sum(1 / math.log2(i + 1) for i, k in enumerate(ranked[:10], 1) if k in gold) / ideal)
     return {k: sum(v) / len(v) for k, v in out.items() if v}
 
 
