@@ -61,7 +61,7 @@ class Retriever:
         """Top-k papers for the query. mode: hybrid | dense | lexical; intent (assistant/intent.py)
         picks the weights, e.g. no single-sentence matching for a lookup."""
         claim = looked_up_claim(query, intent)
-        r = self.settings.retrieval.for_intent("fact" if claim else intent)
+        r = self.settings.retrieval.for_search(intent, claim)
         k = r.k if k is None else k
         if k < 1:
             raise UsageError(f"k must be at least 1, got {k}")

@@ -51,7 +51,8 @@ def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
         if retriever.quality.ready():
             quality = retriever.quality.scores(retriever._quality_query(text, claim).result(), r.dense_candidates)
         pids = {d[0] for d in dense} | {x[0] for x in lexical} | set(quality)
-        rows.append({"id": q.id, "category": q.category, "intent": intent, "claim": claim, "quality": quality,
+        rows.append({"id": q.id, "text": text, "category": q.category, "intent": intent, "claim": claim,
+                     "quality": quality,
                      "gold": {normalize_key(t) for t in q.gold_titles},
                      "keys": {pid: normalize_key(papers[pid].title) for pid in pids if pid in papers},
                      "dense": dense, "sentences": sentences, "lexical": lexical})
@@ -61,7 +62,7 @@ def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
 
 def replay(row: dict, settings: RetrievalSettings) -> list[str]:
     """The paper ranking `Retriever.search` (hybrid) would return for this row under `settings`."""
-    r = settings.for_intent("fact" if row.get("claim") else row["intent"])
+    r = settings.for_search(row["intent"], row.get("claim", False))
     dense = dense_paper_scores(row["dense"], row["sentences"], r)
     return ranking(fuse(dense, lexical_paper_scores(row["lexical"], r), "hybrid", r, row.get("quality") or None))
 

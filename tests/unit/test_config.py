@@ -132,6 +132,16 @@ def test_intent_weights_apply_only_to_their_intent():
     assert lookup.k == r.k and lookup.window_sentences == r.window_sentences
 
 
+def test_a_claim_is_searched_with_facts_weights_and_its_own_on_top():
+    r = load_settings(retrieval={"intent_weights": {"fact": {"sentence_weight": 0.6},
+                                                    "claim": {"quality_weight": 5.0}}}).retrieval
+    claim = r.for_search("lookup", claim=True)
+    assert (claim.sentence_weight, claim.quality_weight) == (0.6, 5.0)
+    assert r.for_search("lookup").sentence_weight == r.for_intent("lookup").sentence_weight
+    assert r.for_search("fact").quality_weight == r.quality_weight  # a fact question is no claim
+    assert load_settings().retrieval.for_search("lookup", claim=True).quality_weight > r.quality_weight
+
+
 def test_intent_weights_from_toml_and_env(tmp_path, monkeypatch):
     config = write_toml(tmp_path / "a.toml", "[retrieval.intent_weights.topic]\nwhole_abstract_weight = 1.0\n")
     assert load_settings(config).retrieval.for_intent("topic").whole_abstract_weight == 1.0
