@@ -59,14 +59,18 @@ def name_tokens(text: str) -> list[str]:
     return [t for t in _NAME.findall(text) if t not in GENERIC_NAMES]
 
 
-def paper_names(titles: Mapping[int, str]) -> dict[int, set[str]]:
-    """The names each source's title gives it, kept only when no other source's title shares them.
+def paper_names(titles: Mapping[int, str], texts: Mapping[int, str] | None = None) -> dict[int, set[str]]:
+    """The names each source's title gives it, kept only when no other source's title shares them,
+    nor another source's abstract (`texts`) mentions them: "BabyLM" in "BabyLM's First Words" does
+    not single that paper out when another paper trains on the BabyLM data.
 
     A short head before the title's colon ("Titans: Learning to ...") is a name too. (Single title
     words are not: "Position" or "Grokking" are as often the subject as the paper.)
 
     >>> paper_names({1: "CLIMB: Curriculum learning", 2: "Titans: Learning to Memorize", 3: "CLIMB again"})
     {1: set(), 2: {'Titans'}, 3: set()}
+    >>> paper_names({1: "BabyLM's First Words", 2: "From Babble to Words"}, {2: "We use the BabyLM data."})
+    {1: set(), 2: set()}
     """
     raw: dict[int, set[str]] = {}
     for n, title in titles.items():
@@ -77,9 +81,13 @@ def paper_names(titles: Mapping[int, str]) -> dict[int, set[str]]:
         raw[n] = names
     words = {n: set(normalize_key(title).split()) for n, title in titles.items()}
 
+    mentions = {n: f" {normalize_key(text)} " for n, text in (texts or {}).items()}
+
     def shared(name: str, n: int) -> bool:
         key = set(normalize_key(name).split())
-        return any(key <= other for m, other in words.items() if m != n)
+        phrase = f" {normalize_key(name)} "
+        return (any(key <= other for m, other in words.items() if m != n)
+                or any(phrase in text for m, text in mentions.items() if m != n))
 
     return {n: {name for name in names if not shared(name, n)} for n, names in raw.items()}
 

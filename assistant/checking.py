@@ -160,7 +160,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         return []
     sentences = {s.n: s.sentences for s in sources}
     titles = {s.n: s.paper.title for s in sources}
-    names = paper_names(titles)
+    names = paper_names(titles, {s.n: " ".join(s.sentences) for s in sources})
     a = settings.answer
     earlier = [m.content for m in query.history if m.role == "user"]
     asked = " ".join([query.text, *earlier])

@@ -26,7 +26,7 @@ Embed = Callable[[list[str]], np.ndarray]
 _NUMBER = re.compile(
     r"(?<![\w.])(?<![A-Za-z][-_])"
     r"(\d+(?:,\d{3})*(?:\.\d+)?)"
-    r"(?:\s?(%|percent\b|billion\b|million\b|thousand\b|trillion\b)|([BMKTbmkt]|[x×])(?!\w))?"
+    r"(?:[\s-]?(%|percent\b|billion\b|million\b|thousand\b|trillion\b)|([BMKTbmkt]|[x×])(?!\w))?"
     r"(?![\w.]\d|[A-Za-z])")
 _UNITS = {"%": "%", "percent": "%", "billion": "b", "million": "m", "thousand": "k",
           "trillion": "t", "×": "x"}
@@ -238,6 +238,8 @@ def extract_numbers(text: str, spelled: bool = False) -> list[tuple[str, str]]:
     [('1000', ''), ('13.6', ''), ('2', 'x'), ('175000000000', ''), ('7000000000', '')]
     >>> extract_numbers("lr 1e-4 on 242k pairs")
     [('242000', ''), ('0.0001', '')]
+    >>> extract_numbers("the 100-million-word BabyLM data, a 300B-token corpus")
+    [('100000000', ''), ('300000000000', '')]
     """
     text = unicodedata.normalize("NFKC", text)
     pairs = [_scaled(_canonical(m.group(1)), _unit(m.group(2) or m.group(3) or ""))

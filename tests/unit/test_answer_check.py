@@ -468,3 +468,21 @@ def test_a_restated_figure_is_named_as_such():
 def test_a_restated_figure_over_a_weak_match_is_withheld():
     answer = ask("fact", HALVES, "The compute halves every two years [1].", [PROGRESS], dense=0.4)
     assert answer.abstained and "two years" not in answer.text
+
+
+BABBLE = ("From Babble to Words: Pre-Training Language Models on Continuous Streams of Phonemes",
+          "We develop a pipeline to convert text datasets into a continuous stream of phonemes. We apply this "
+          "pipeline to the 100-million-word pre-training dataset from the BabyLM challenge. Phoneme-based training "
+          "slightly reduces performance on traditional language understanding tasks.")
+FIRST_WORDS = ("BabyLM's First Words: Word Segmentation as a Phonological Probing Task",
+               "We show how word segmentation can be used as a phonological probing task for phoneme-based models "
+               "trained on child-directed speech across 31 languages.")
+
+
+def test_a_name_another_paper_also_uses_does_not_take_the_sentence_to_that_paper():
+    # "BabyLM" heads the second paper's title, but the first paper trains on the BabyLM data
+    answer = ask("fact", "How large is the BabyLM dataset that was converted into phoneme streams?",
+                 "The BabyLM pre-training dataset converted into phonemes has 100 million words [1].",
+                 [BABBLE, FIRST_WORDS])
+    assert not answer.abstained
+    assert answer.text.startswith("The BabyLM pre-training dataset") and answer.citations[0].title == BABBLE[0]
