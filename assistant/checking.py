@@ -53,6 +53,7 @@ _TRAILING_REFERENCE = re.compile(
     r"(?=\s*[.!?]?\s*(?:\[\d+\]\s*)*$)", re.I)
 KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
 VAGUE = "says nothing beyond the question"
+NO_ANSWER = "the model found no answer in the papers"  # a refusal: the papers do not cover it
 INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
@@ -65,6 +66,7 @@ ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, 
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
 VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
+FIGURE_SHARED = 2  # question words beyond the title a sentence with a number must share to answer "how many"
 PART_MATCH_FLOOR = 0.35  # a part of the question no sentence matches this well is left to the answer
 QUANTITY_BONUS = 0.1  # a part asking "how often / what share" prefers a sentence that gives a number
 
@@ -96,7 +98,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     if not needs_model(query):
         return Checked(_layout(query, sources, []), sources)
     if is_refusal(draft):
-        return Checked("", sources, abstain="the model found no answer in the papers")
+        return Checked("", sources, abstain=NO_ANSWER)
     validated = validate_citations(draft, [s.hit for s in sources])
     judged = judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings)
     kept = _answer_first(_without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")]),
@@ -127,9 +129,11 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     first = (judged[0].note or "") if judged else ""
     unbacked_number = (first.startswith("dropped") and VAGUE not in first and REVERSED not in first
                        and ECHOED_FIGURE not in first and bool(extract_numbers(judged[0].text)))
-    if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
-        return kept, dropped, "the model's answer gave numbers or names that are not in the papers"
     confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
+    if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
+        if confident and stated_figure(sources[0], query):  # the paper gives what was asked: its sentence answers
+            return [], dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept], None
+        return kept, dropped, "the model's answer gave numbers or names that are not in the papers"
     unbacked = "the model's answer is not backed by the papers"
     if REVERSED in first or ECHOED_FIGURE in first:
         # the direct answer was wrong (or took the question's figure for the paper's), what follows it is
@@ -412,15 +416,19 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     question the sentences leave unanswered, the cited paper's sentence that answers it; with no
     sentence left (the model said too little, or turned a finding around), the top paper's
     sentences that match the question, after those the model's dropped sentences were closest to
-    (what it tried to say, in the paper's words), in the abstract's order."""
+    (what it tried to say, in the paper's words), in the abstract's order; for a question asking a
+    quantity that the paper states, its sentence with the figure instead of the matching ones."""
     if not kept:
         top = sources[0]
         meant = [s.evidence for s in dropped if s.evidence in top.sentences
                  and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE))]
-        picked = list(dict.fromkeys([*meant, *top.hit.evidence]))[:MAX_QUOTES]
+        figure = stated_figure(top, query)
+        # a question asking "how many" is answered by the sentence that states the figure, not by background
+        picked = list(dict.fromkeys([*meant, figure] if figure else [*meant, *top.hit.evidence]))[:MAX_QUOTES]
         shown = sorted(picked, key=top.sentences.index)
         block = "\n".join(f"> {formats.quote(q)} [{top.n}]" for q in shown)
-        return f"{prompts.VAGUE_FACT_LEAD}\n{block}"
+        made_up = any(why in (s.note or "") for s in dropped[:1] for why in (INVENTED_NUMBERS, INVENTED_NAMES))
+        return f"{prompts.WITHHELD_FACT_LEAD if made_up else prompts.VAGUE_FACT_LEAD}\n{block}"
     # a quote the model's sentence already repeats almost word for word adds nothing
     said = [set(word_tokens(strip_markers(s.text))) for s in kept]
     quotes = [(q, n) for q, n in _fact_quotes(sources, kept, query)
@@ -431,6 +439,22 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     block = "\n".join(f"> {formats.quote(q)} [{n}]" for q, n in quotes)
     written = " ".join(s.text for s in kept)
     return f"{written}\n\n{prompts.FACT_QUOTES_LEAD}\n{block}" if block else written
+
+
+def stated_figure(source: Source, query: Query) -> str | None:
+    """For a question asking a quantity, the paper's sentence that states one about what is asked:
+    it holds a number and shares FIGURE_SHARED of the question's words beyond the paper's title
+    ("What parameter range and how many training tokens ...?": "... trained with six variants,
+    ranging from 70M to 7B parameters on a 300B-token corpus"); the best-matching such sentence,
+    else None."""
+    if not asks_quantity(query.text):
+        return None
+    from assistant.lexical import analyze
+    asked = set(analyze(query.text)) - set(analyze(source.paper.title))
+    scored = [(len(asked & set(analyze(text))), source.relevance[i] if i < len(source.relevance) else 0.0, text)
+              for i, text in enumerate(source.sentences) if extract_numbers(text)]
+    best = max((item for item in scored if item[0] >= FIGURE_SHARED), default=None)
+    return best[2] if best else None
 
 
 def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Query) -> list[tuple[str, int]]:

@@ -46,6 +46,10 @@ VAGUE_FACT_LEAD = "The abstract says:"
 
 ABSTAIN = ("The indexed papers do not cover this question ({reason}). The closest papers found "
            "are listed below.")
+# the papers may cover it, but what the model wrote did not survive the checks
+ABSTAIN_UNCHECKED = ("No answer that the papers back could be given ({reason}). The closest papers found "
+                     "are listed below.")
+WITHHELD_FACT_LEAD = "The model's answer stated figures or names the paper does not give, so it is not shown. The abstract says:"
 
 REWRITE = """Rewrite the last question so it can be understood without the chat. Keep it short and name the paper or method it refers to. Reply with the question only.
 

@@ -180,6 +180,9 @@ def abstain_html(answer: Answer) -> str:
     reason = f' <span class="ra-reason">({escape(why)})</span>' if why else ""
     closest = "".join(f"<li>{escape(h.paper.title)}</li>" for h in answer.retrieved[:3])
     listing = f'<div class="ra-closest">Closest papers:<ol>{closest}</ol></div>' if closest else ""
+    if (answer.abstain_reason or "").startswith("the model's answer"):  # the papers may cover it; the model's text failed
+        return (f'<div class="ra-abstain"><strong>No checked answer.</strong> What the model wrote did not '
+                f"hold up against the papers, so it is not shown.{reason}{listing}</div>")
     return (f'<div class="ra-abstain"><strong>Not in the indexed papers.</strong> The indexed papers '
             f"do not cover this question, so there is no answer to give.{reason}{listing}</div>")
 

@@ -87,6 +87,18 @@ def test_a_vague_fact_answer_shows_the_quote_with_the_specifics():
     assert not answer.sentences
 
 
+def test_a_vague_answer_to_how_many_quotes_the_sentence_with_the_figure():
+    scaling = ("Scaling Laws for Linear Complexity Language Models",
+               "The interest in linear complexity models for large language models is on the rise. In this study, "
+               "we present the scaling laws for linear complexity language models. These models were trained with "
+               "six variants, ranging from 70M to 7B parameters on a 300B-token corpus. They match LLaMA on "
+               "downstream tasks.")
+    answer = ask("fact", "What parameter range and how many training tokens did the linear complexity study use?",
+                 "The study used a parameter range and training tokens [1].", [scaling])
+    assert not answer.abstained and answer.text.startswith("The abstract says:")
+    assert "ranging from 70M to 7B parameters on a 300B-token corpus" in answer.text
+
+
 def test_a_vague_answer_over_a_weak_match_is_withheld_not_replaced_by_quotes():
     answer = ask("fact", "What are the best approaches to text-to-speech in the collection?",
                  "The best approaches are in [1].", [FED], dense=0.4)
@@ -131,10 +143,25 @@ def test_a_quote_the_answer_repeats_word_for_word_is_not_shown_twice():
     assert answer.text.count("40% on WMT") == 1
 
 
-def test_an_invented_number_withholds_the_answer():
+def test_an_invented_number_gives_way_to_the_papers_own_figure():
     answer = ask("fact", "How much does the competence curriculum speed up training?",
                  "It speeds up training by 75% on WMT [1].", [CCL])
+    assert not answer.abstained and "75%" not in answer.text
+    assert answer.text.startswith("The model's answer stated figures or names the paper does not give")
+    assert "> “It speeds up training by 40% on WMT.” [1]" in answer.text
+
+
+def test_an_invented_number_is_withheld_when_the_paper_gives_no_figure_for_it():
+    answer = ask("fact", "How much does the competence curriculum cost in GPU hours?",
+                 "It costs 75 GPU hours on WMT [1].", [CCL])
     assert answer.abstained and "numbers" in answer.abstain_reason
+    assert answer.text.startswith("No answer that the papers back could be given")
+
+
+def test_an_invented_number_over_a_weak_match_is_withheld():
+    answer = ask("fact", "How much does the competence curriculum speed up training?",
+                 "It speeds up training by 75% on WMT [1].", [CCL], dense=0.4)
+    assert answer.abstained and "75%" not in answer.text
 
 
 def test_a_sentence_that_speaks_to_the_reader_is_never_shown():

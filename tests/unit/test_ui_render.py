@@ -122,6 +122,15 @@ def test_abstention_says_not_in_papers_with_reason_and_closest_titles():
     assert "do not answer the question" in cards and "<mark" not in cards  # a weak match is no match
 
 
+def test_a_model_answer_that_failed_the_checks_is_not_called_not_in_the_papers():
+    hits = [Hit(_paper("p1", "Scaling Laws for Linear Complexity Language Models"), 0.9, 1)]
+    answer = Answer(question="how many tokens?", text="", citations=[], abstained=True, retrieved=hits,
+                    abstain_reason="the model's answer gave numbers or names that are not in the papers")
+    html = render.answer_html(answer, 0)
+    assert "No checked answer" in html and "Not in the indexed papers" not in html
+    assert "<li>Scaling Laws for Linear Complexity Language Models</li>" in html
+
+
 def test_sources_panel_keeps_earlier_turns_folded_under_their_question():
     first, second = _two_source_answer(), _two_source_answer()
     panel = _panel([("first question", first), ("failed one", None), ("second question", second)])
