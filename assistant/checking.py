@@ -423,8 +423,12 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
         meant = [s.evidence for s in dropped if s.evidence in top.sentences
                  and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE))]
         figure = stated_figure(top, query)
-        # a question asking "how many" is answered by the sentence that states the figure, not by background
-        picked = list(dict.fromkeys([*meant, figure] if figure else [*meant, *top.hit.evidence]))[:MAX_QUOTES]
+        # a question asking "how many" is answered by the sentence that states the figure, a yes-or-no
+        # question by the paper's finding on it, not by background
+        finding = ([formats.result_sentence(top, exclude=[*meant, *top.hit.evidence])]
+                   if _POLAR.match(query.text) else [])
+        ranked = [*meant, figure] if figure else [*meant, *finding, *top.hit.evidence]
+        picked = with_lists([q for q in dict.fromkeys(ranked) if q], top.sentences)[:MAX_QUOTES]
         shown = sorted(picked, key=top.sentences.index)
         block = "\n".join(f"> {formats.quote(q)} [{top.n}]" for q in shown)
         made_up = any(why in (s.note or "") for s in dropped[:1] for why in (INVENTED_NUMBERS, INVENTED_NAMES))
@@ -439,6 +443,27 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     block = "\n".join(f"> {formats.quote(q)} [{n}]" for q, n in quotes)
     written = " ".join(s.text for s in kept)
     return f"{written}\n\n{prompts.FACT_QUOTES_LEAD}\n{block}" if block else written
+
+
+# "... three efficient linear architectures." -> "These include TNL, ...; HGRN2, ...; and cosFormer2."
+_LIST_FOLLOWS = re.compile(r"^(?:these|they|those) (?:include|are|comprise|consist)\b|^(?:this|it) (?:includes|comprises|"
+                           r"consists)\b|^namely\b", re.I)
+
+
+def with_lists(quotes: list[str], sentences: list[str]) -> list[str]:
+    """The quotes, each followed by the next sentence of its abstract when that one lists what the
+    quote announces ("These include ..."), so a quote never promises names it does not give.
+
+    >>> with_lists(["We test three models."], ["We test three models.", "These include A, B and C.", "X."])
+    ['We test three models.', 'These include A, B and C.']
+    """
+    out: list[str] = []
+    for quote in quotes:
+        out.append(quote)
+        at = sentences.index(quote) if quote in sentences else -1
+        if 0 <= at < len(sentences) - 1 and _LIST_FOLLOWS.match(sentences[at + 1]):
+            out.append(sentences[at + 1])
+    return list(dict.fromkeys(out))
 
 
 def stated_figure(source: Source, query: Query) -> str | None:

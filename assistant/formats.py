@@ -99,6 +99,12 @@ def best_sentence(source: Source, bonuses: Sequence[tuple[re.Pattern[str], float
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
+def result_sentence(source: Source, exclude: Sequence[str] = ()) -> str | None:
+    """The sentence stating a result ("... reveals that ...", "X outperforms ...") that best matches
+    the question, of those not in `exclude`."""
+    return best_sentence(source, among=_RESULT, exclude=exclude)
+
+
 def best_sentences(source: Source, n: int) -> list[str]:
     """The `n` sentences that best match the question (names and numbers winning near ties), in
     the abstract's order: the quotes shown as evidence before any model runs."""

@@ -513,3 +513,26 @@ def test_a_name_another_paper_also_uses_does_not_take_the_sentence_to_that_paper
                  [BABBLE, FIRST_WORDS])
     assert not answer.abstained
     assert answer.text.startswith("The BabyLM pre-training dataset") and answer.citations[0].title == BABBLE[0]
+
+
+LINEAR = ("Scaling Laws for Linear Complexity Language Models",
+          "The interest in linear complexity models for large language models is on the rise, although their "
+          "scaling capacity remains uncertain. In this study, we present the scaling laws for linear complexity "
+          "language models. Specifically, we examine the scaling behaviors of three efficient linear architectures. "
+          "These include TNL, a linear attention model; HGRN2, a linear RNN; and cosFormer2, a linear attention "
+          "model without decay. We also include LLaMA as a baseline architecture. The study reveals that existing "
+          "linear complexity language models exhibit similar scaling capabilities as transformer-based models.")
+
+
+def test_a_quote_announcing_a_list_brings_the_sentence_that_gives_it():
+    answer = ask("fact", "Which three linear architectures were compared in the scaling laws study?",
+                 "The three linear architectures compared in the scaling laws study are [1].", [LINEAR])
+    assert not answer.abstained
+    assert "TNL, a linear attention model; HGRN2, a linear RNN; and cosFormer2" in answer.text
+
+
+def test_a_yes_or_no_question_the_model_only_restated_gets_the_papers_finding():
+    answer = ask("fact", "Do linear complexity language models scale worse than LLaMA?",
+                 "Linear complexity language models scale worse than LLaMA [1].", [LINEAR])
+    assert not answer.abstained and "scale worse" not in answer.text
+    assert "exhibit similar scaling capabilities as transformer-based models" in answer.text
