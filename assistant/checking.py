@@ -57,6 +57,8 @@ NO_ANSWER = "the model found no answer in the papers"  # a refusal: the papers d
 INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
+UNFOUNDED = "says what its cited paper never words"
+UNFOUNDED_WORDS = 2  # words beyond the question a sentence may use that its cited papers never do (one is a paraphrase)
 REPEAT = "repeats an earlier sentence"
 REVERSED = "turns its paper's finding around"
 ECHOED_FIGURE = "repeats a figure of the question that its paper does not give"
@@ -128,7 +130,7 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     the top paper is the one asked about; otherwise there is nothing to show."""
     first = (judged[0].note or "") if judged else ""
     unbacked_number = (first.startswith("dropped") and VAGUE not in first and REVERSED not in first
-                       and ECHOED_FIGURE not in first and bool(extract_numbers(judged[0].text)))
+                       and ECHOED_FIGURE not in first and bool(extract_numbers(strip_markers(judged[0].text))))
     confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
     if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
         if confident and stated_figure(sources[0], query):  # the paper gives what was asked: its sentence answers
@@ -147,7 +149,8 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
         return kept, dropped, None
     # the model said nothing (and nothing made up) about the paper retrieval is sure of: its sentences answer
     notes = [s.note or "" for s in dropped]
-    if confident and any(VAGUE in n for n in notes) and all(VAGUE in n or UNSUPPORTED in n for n in notes):
+    if (confident and any(VAGUE in n or UNFOUNDED in n for n in notes)
+            and all(VAGUE in n or UNSUPPORTED in n or UNFOUNDED in n for n in notes)):
         return kept, dropped, None
     return kept, dropped, unbacked
 
@@ -184,6 +187,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         turned = (reversed_word(plain, backing)
                   or reversed_word(plain, [t for n in cited_now for t in sentences.get(n, [])], REVERSAL_SHARED))
         papers = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
+        tied = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in {*cited, *cited_now}]
         as_words = markers_as_words(text)
         echoed = _echoed_figures(plain, asked_figures, papers)
         if addresses_reader(plain):
@@ -201,6 +205,9 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {ECHOED_FIGURE} ({', '.join(echoed)})"
         elif not names_supported(plain, [*papers, query.text, *(m.content for m in query.history)]):
             note = f"dropped: {INVENTED_NAMES}"
+        elif tied and len(unfounded := unfounded_words(plain, [query.text, *(m.content for m in query.history)],
+                                                        tied)) >= UNFOUNDED_WORDS:
+            note = f"dropped: {UNFOUNDED} ({', '.join(unfounded[:4])})"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
         elif as_words and set(cited_now) != set(cited):
@@ -215,6 +222,25 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         out.append(SentenceSupport(shown, cited_now, best.score if best else None, label, evidence, scores, named,
                                    note))
     return out
+
+
+# words that join an answer's sentences, not claims of their own
+_CONNECTIVES = "because case while however therefore thus instead whereas although since hence moreover furthermore"
+
+
+def unfounded_words(sentence: str, asked: Sequence[str], papers: Sequence[str]) -> list[str]:
+    """The content words (stemmed) a sentence adds to the question that none of its cited papers
+    uses: an answer that makes up a condition ("... when the number of learners is equal to the
+    number of examples") words it in terms its paper never has, though each word alone is common.
+
+    >>> unfounded_words("It helps when the number of learners equals the examples.", ["When does it help?"],
+    ...                 ["Teaching helps, particularly when learners can communicate with the examples."])
+    ['number', 'equal']
+    """
+    from assistant.lexical import analyze
+    known = set(analyze(" ".join(asked))) | set(analyze(" ".join(papers))) | set(analyze(_CONNECTIVES))
+    return [w for w in dict.fromkeys(analyze(strip_markers(sentence)))
+            if w not in known and len(w) > 1 and not w.isdigit()]
 
 
 def _figures(text: str) -> set[str]:
@@ -416,17 +442,17 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     question the sentences leave unanswered, the cited paper's sentence that answers it; with no
     sentence left (the model said too little, or turned a finding around), the top paper's
     sentences that match the question, after those the model's dropped sentences were closest to
-    (what it tried to say, in the paper's words), in the abstract's order; for a question asking a
-    quantity that the paper states, its sentence with the figure instead of the matching ones."""
+    (what it tried to say, in the paper's words), and its result sentence that matches the question
+    best, in the abstract's order; for a question asking a quantity that the paper states, its
+    sentence with the figure instead."""
     if not kept:
         top = sources[0]
         meant = [s.evidence for s in dropped if s.evidence in top.sentences
                  and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE))]
         figure = stated_figure(top, query)
-        # a question asking "how many" is answered by the sentence that states the figure, a yes-or-no
-        # question by the paper's finding on it, not by background
-        finding = ([formats.result_sentence(top, exclude=[*meant, *top.hit.evidence])]
-                   if _POLAR.match(query.text) else [])
+        # a question asking "how many" is answered by the sentence that states the figure, others ("does
+        # it ...?", "when does it ...?") by the paper's finding on it too, not by background alone
+        finding = [formats.result_sentence(top, exclude=[*meant, *top.hit.evidence])]
         ranked = [*meant, figure] if figure else [*meant, *finding, *top.hit.evidence]
         picked = with_lists([q for q in dict.fromkeys(ranked) if q], top.sentences)[:MAX_QUOTES]
         shown = sorted(picked, key=top.sentences.index)
