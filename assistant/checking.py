@@ -58,6 +58,9 @@ INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
 UNFOUNDED = "says what its cited paper never words"
+AUTHORS_VOICE = "speaks in the authors' voice (their words are shown as a quote)"
+# "we", "our": a sentence pasted from an abstract ("In this survey, we shed light on ..."), not the assistant's
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
 UNFOUNDED_WORDS = 2  # words beyond the question a sentence may use that its cited papers never do (one is a paraphrase)
 REPEAT = "repeats an earlier sentence"
 REVERSED = "turns its paper's finding around"
@@ -130,7 +133,8 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     the top paper is the one asked about; otherwise there is nothing to show."""
     first = (judged[0].note or "") if judged else ""
     unbacked_number = (first.startswith("dropped") and VAGUE not in first and REVERSED not in first
-                       and ECHOED_FIGURE not in first and bool(extract_numbers(strip_markers(judged[0].text))))
+                       and ECHOED_FIGURE not in first and AUTHORS_VOICE not in first
+                       and bool(extract_numbers(strip_markers(judged[0].text))))
     confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
     if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
         if confident and stated_figure(sources[0], query):  # the paper gives what was asked: its sentence answers
@@ -149,8 +153,9 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
         return kept, dropped, None
     # the model said nothing (and nothing made up) about the paper retrieval is sure of: its sentences answer
     notes = [s.note or "" for s in dropped]
-    if (confident and any(VAGUE in n or UNFOUNDED in n for n in notes)
-            and all(VAGUE in n or UNSUPPORTED in n or UNFOUNDED in n for n in notes)):
+    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE)  # nothing of the model's own that holds: the paper's answers
+    if (confident and any(why in n for n in notes for why in said_nothing)
+            and all(UNSUPPORTED in n or any(why in n for why in said_nothing) for n in notes)):
         return kept, dropped, None
     return kept, dropped, unbacked
 
@@ -192,6 +197,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         echoed = _echoed_figures(plain, asked_figures, papers)
         if addresses_reader(plain):
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
+        elif _FIRST_PERSON.search(plain):
+            note = f"dropped: {AUTHORS_VOICE}"
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
         elif adds_nothing(plain, [query.text, *titles.values(), *earlier]):  # "There is an early paper on X [2]"
@@ -448,7 +455,7 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     if not kept:
         top = sources[0]
         meant = [s.evidence for s in dropped if s.evidence in top.sentences
-                 and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE))]
+                 and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE, AUTHORS_VOICE))]
         figure = stated_figure(top, query)
         # a question asking "how many" is answered by the sentence that states the figure, others ("does
         # it ...?", "when does it ...?") by the paper's finding on it too, not by background alone

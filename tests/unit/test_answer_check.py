@@ -552,3 +552,26 @@ def test_a_condition_the_paper_never_words_is_not_shown_and_its_own_is():
     assert not answer.abstained and "number of learners" not in answer.text
     assert "particularly when the multiple learners can communicate with each other" in answer.text
     assert "never words (number, equal" in answer.dropped[0].note
+
+
+SURVEY = ("Multilingual Text Representation",
+          "Modern NLP breakthrough includes large multilingual models capable of performing tasks across more than "
+          "100 languages. In this survey, we shed light on this iterative progression of multilingual text "
+          "representation and discuss the driving factors that led to the current state-of-the-art.")
+
+
+def test_a_sentence_pasted_in_the_authors_voice_is_not_the_assistants():
+    answer = ask("fact", "How many languages can large multilingual models handle according to the survey?",
+                 "Large multilingual models can perform tasks across more than 100 languages [1]. In this survey, we "
+                 "shed light on this iterative progression of multilingual text representation [1].", [SURVEY])
+    written = answer.text.split("\n\n")[0]
+    assert "more than 100 languages" in written and "we shed light" not in written
+    assert any("authors' voice" in (s.note or "") for s in answer.dropped)
+
+
+def test_a_direct_answer_in_the_authors_voice_gives_way_to_their_sentence_as_a_quote():
+    answer = ask("fact", "What did the study of linear complexity models reveal about their scaling?",
+                 "We find that linear complexity language models exhibit similar scaling capabilities as "
+                 "transformer-based models [1].", [LINEAR])
+    assert not answer.abstained and answer.text.startswith("The abstract says:")
+    assert "> “The study reveals that existing linear complexity language models exhibit similar scaling" in answer.text
