@@ -34,6 +34,7 @@ from assistant.support import (
     numbers_supported,
     opposites,
     reversed_word,
+    ruled_out,
     source_support,
     specifics,
 )
@@ -189,8 +190,9 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         # ("the fixes help in 71% of cases" when 71% belongs to another finding)
         backing = [t for n in cited_now if n in matches for t in (matches[n].evidence, matches[n].runner_up) if t]
         evidence_texts = [*backing, query.text, *titles.values()]
-        turned = (reversed_word(plain, backing)
-                  or reversed_word(plain, [t for n in cited_now for t in sentences.get(n, [])], REVERSAL_SHARED))
+        cited_sentences = [t for n in cited_now for t in sentences.get(n, [])]
+        turned = (reversed_word(plain, backing) or reversed_word(plain, cited_sentences, REVERSAL_SHARED)
+                  or ruled_out(plain, cited_sentences))  # "built from fixed activations" where it does away with them
         papers = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
         tied = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in {*cited, *cited_now}]
         as_words = markers_as_words(text)

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.attribution import name_tokens
 from assistant.citations import strip_markers
-from assistant.text import new_words, word_tokens
+from assistant.text import new_words, split_sentences, word_tokens
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -194,6 +194,52 @@ def reversed_word(sentence: str, evidence_texts: Sequence[str], min_shared: int 
                 beside_theirs = _neighbours(found, theirs)
                 if beside_mine & beside_theirs:
                     return Reversal(next(w for w in said if w in mine), next(w for w in found if w in theirs), text)
+    return None
+
+
+# words that put what follows them out of the finding ("eliminate the reliance on fixed activations")
+_RULING_OUT = frozenset("eliminate eliminates eliminating instead rather without not no never avoid avoids avoiding "
+                        "replace replaces replacing remove removes removing abandon abandons lack lacks".split())
+RULED_OUT_WINDOW = 6  # words before a phrase in which a ruling-out word puts it out
+
+
+def ruled_out(sentence: str, texts: Sequence[str]) -> Reversal | None:
+    """A phrase (two content words in a row) the sentence asserts that the texts, sentence by
+    sentence, only ever rule out: each time it appears there, a word like "eliminate", "instead",
+    "without" or "not" comes just before it. "PAUs are built from fixed activation functions"
+    against "we ... eliminate the reliance on first picking fixed activation functions by using
+    flexible parametric rational functions instead". A sentence with a ruling-out word of its own
+    is left alone, and "not only" rules nothing out.
+
+    >>> ruled_out("PAUs are built from fixed activation functions [1].",
+    ...           ["We eliminate the reliance on first picking fixed activation functions."]).word
+    'fixed activation'
+    >>> ruled_out("PAUs replace fixed activation functions [1].", ["We do away with fixed activation functions."])
+    >>> ruled_out("It uses fixed activation functions [1].",
+    ...           ["Not only fixed activation functions help.", "It eliminates noise."])
+    """
+    from assistant.lexical import _STOPWORDS
+    said = word_tokens(strip_markers(sentence))
+    if _RULING_OUT & set(said):
+        return None
+    phrases = [(a, b) for a, b in zip(said, said[1:])
+               if a not in _STOPWORDS and b not in _STOPWORDS and len(a) > 2 and len(b) > 2]
+    units = [u for text in texts for u in split_sentences(text)]
+    for phrase in dict.fromkeys(phrases):
+        ruled, stated, where, cue = 0, 0, "", ""
+        for unit in units:
+            found = word_tokens(unit)
+            for i in range(len(found) - 1):
+                if (found[i], found[i + 1]) != phrase:
+                    continue
+                before = found[max(0, i - RULED_OUT_WINDOW):i]
+                cues = [w for w in before if w in _RULING_OUT and not (w == "not" and "only" in before)]
+                if cues:
+                    ruled, where, cue = ruled + 1, unit, cues[-1]
+                else:
+                    stated += 1
+        if ruled and not stated:
+            return Reversal(" ".join(phrase), f"{cue} … {' '.join(phrase)}", where)
     return None
 
 

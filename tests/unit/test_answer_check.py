@@ -575,3 +575,19 @@ def test_a_direct_answer_in_the_authors_voice_gives_way_to_their_sentence_as_a_q
                  "transformer-based models [1].", [LINEAR])
     assert not answer.abstained and answer.text.startswith("The abstract says:")
     assert "> “The study reveals that existing linear complexity language models exhibit similar scaling" in answer.text
+
+
+PAU = ("Padé Activation Units: End-to-end Learning of Flexible Activation Functions in Deep Networks",
+       "The performance of deep network learning strongly depends on the choice of the activation function. "
+       "Typically these activations are fixed by hand before training. Here, we demonstrate how to eliminate the "
+       "reliance on first picking fixed activation functions by using flexible parametric rational functions "
+       "instead. The resulting Padé Activation Units (PAUs) can both approximate common activation functions and "
+       "also learn new ones.")
+
+
+def test_an_answer_asserting_what_its_paper_does_away_with_is_replaced_by_that_sentence():
+    answer = ask("fact", "What are Padé Activation Units built from?",
+                 "Padé Activation Units are built from fixed activation functions before training [1].", [PAU])
+    assert "built from fixed activation functions" not in answer.text
+    assert "flexible parametric rational functions" in answer.text
+    assert any("“fixed activation”" in (s.note or "") for s in answer.dropped)
