@@ -70,6 +70,8 @@ REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it 
 AFTER_WRONG = "follows a direct answer that got its paper's finding wrong"
 ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
+ORPHANED = "its “this” points back to a sentence that is not shown"
+_POINTS_BACK = re.compile(r"^\W*(?:this|these|that|those|it|they|such)\b", re.I)
 VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
 FIGURE_SHARED = 2  # question words beyond the title a sentence with a number must share to answer "how many"
@@ -106,7 +108,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     if is_refusal(draft):
         return Checked("", sources, abstain=NO_ANSWER)
     validated = validate_citations(draft, [s.hit for s in sources])
-    judged = judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings)
+    judged = _without_orphans(judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings))
     kept = _answer_first(_without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")]),
                          query)
     kept, dangling = _without_dangling(kept, sources)
@@ -154,7 +156,7 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
         return kept, dropped, None
     # the model said nothing (and nothing made up) about the paper retrieval is sure of: its sentences answer
     notes = [s.note or "" for s in dropped]
-    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE)  # nothing of the model's own that holds: the paper's answers
+    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE, ORPHANED)  # nothing of the model's own holds: the paper's answers
     if (confident and any(why in n for n in notes for why in said_nothing)
             and all(UNSUPPORTED in n or any(why in n for why in said_nothing) for n in notes)):
         return kept, dropped, None
@@ -320,6 +322,18 @@ def without_fronted_repeat(text: str) -> str:
     if len(phrase.split()) < 3 or not re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", rest, re.I):
         return text
     return rest[:1].upper() + rest[1:]
+
+
+def _without_orphans(judged: list[SentenceSupport]) -> list[SentenceSupport]:
+    """A sentence opening with "This", "It", "They" ... right after a dropped one points back at
+    what is not shown ("This is because in this case, ..." after a made-up condition): dropped too."""
+    out: list[SentenceSupport] = []
+    for sentence in judged:
+        shown = sentence.note is None or not sentence.note.startswith("dropped")
+        if shown and out and (out[-1].note or "").startswith("dropped") and _POINTS_BACK.match(strip_markers(sentence.text)):
+            sentence = replace(sentence, note=f"dropped: {ORPHANED}")
+        out.append(sentence)
+    return out
 
 
 def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:

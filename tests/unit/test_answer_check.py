@@ -540,7 +540,7 @@ def test_a_yes_or_no_question_the_model_only_restated_gets_the_papers_finding():
 
 MINT = ("Nonparametric Teaching for Multiple Learners",
         "We study the problem of teaching multiple learners simultaneously in the nonparametric iterative teaching "
-        "setting. Under the new problem formulation, we introduce a novel framework, Multi-learner Nonparametric "
+        "setting, where the teacher iteratively provides examples to the learner. Under the new problem formulation, we introduce a novel framework, Multi-learner Nonparametric "
         "Teaching (MINT). Furthermore, we demonstrate that MINT offers significant teaching speed-up over repeated "
         "single-learner teaching, particularly when the multiple learners can communicate with each other.")
 
@@ -548,8 +548,11 @@ MINT = ("Nonparametric Teaching for Multiple Learners",
 def test_a_condition_the_paper_never_words_is_not_shown_and_its_own_is():
     answer = ask("fact", "When does multi-learner nonparametric teaching give the biggest speed-up?",
                  "It gives the biggest speed-up when the number of learners is equal to the number of examples "
-                 "provided by the teacher [1].", [MINT])
+                 "provided by the teacher [1]. This is because the teacher iteratively provides examples to the "
+                 "learner [1].", [MINT])
     assert not answer.abstained and "number of learners" not in answer.text
+    assert "This is because" not in answer.text  # it points back at the made-up sentence
+    assert "points back to a sentence that is not shown" in answer.dropped[1].note
     assert "particularly when the multiple learners can communicate with each other" in answer.text
     assert "never words (number, equal" in answer.dropped[0].note
 
