@@ -325,12 +325,16 @@ def without_fronted_repeat(text: str) -> str:
 
 
 def _without_orphans(judged: list[SentenceSupport]) -> list[SentenceSupport]:
-    """A sentence opening with "This", "It", "They" ... right after a dropped one points back at
-    what is not shown ("This is because in this case, ..." after a made-up condition): dropped too."""
+    """A sentence opening with "This", "It", "They" ... right after one dropped as wrong points back
+    at what is not shown ("This is because in this case, ..." after a made-up condition): dropped
+    too. After a sentence that only restated the question ("Yes, they released a dataset."), "It
+    is called WikiSection" still points at what the question names, and stays."""
     out: list[SentenceSupport] = []
     for sentence in judged:
         shown = sentence.note is None or not sentence.note.startswith("dropped")
-        if shown and out and (out[-1].note or "").startswith("dropped") and _POINTS_BACK.match(strip_markers(sentence.text)):
+        before = (out[-1].note or "") if out else ""
+        if (shown and before.startswith("dropped") and VAGUE not in before
+                and _POINTS_BACK.match(strip_markers(sentence.text))):
             sentence = replace(sentence, note=f"dropped: {ORPHANED}")
         out.append(sentence)
     return out
@@ -475,7 +479,8 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
         figure = stated_figure(top, query)
         # a question asking "how many" is answered by the sentence that states the figure, others ("does
         # it ...?", "when does it ...?") by the paper's finding on it too, not by background alone
-        finding = [formats.result_sentence(top, exclude=[*meant, *top.hit.evidence])]
+        finding = [f for f in [formats.result_sentence(top, exclude=[*meant, *top.hit.evidence])]
+                   if f and not _POINTS_BACK.match(f)]  # "This is a significant improvement" needs what it follows
         ranked = [*meant, figure] if figure else [*meant, *finding, *top.hit.evidence]
         picked = with_lists([q for q in dict.fromkeys(ranked) if q], top.sentences)[:MAX_QUOTES]
         shown = sorted(picked, key=top.sentences.index)

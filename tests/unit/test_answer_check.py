@@ -594,3 +594,10 @@ def test_an_answer_asserting_what_its_paper_does_away_with_is_replaced_by_that_s
     assert "built from fixed activation functions" not in answer.text
     assert "flexible parametric rational functions" in answer.text
     assert any("“fixed activation”" in (s.note or "") for s in answer.dropped)
+
+
+def test_an_it_after_a_sentence_that_only_restated_the_question_still_answers():
+    answer = ask("fact", DATASET, "Yes, they released a dataset [1]. It is called WikiSection, a publicly available "
+                 "dataset with 242k labeled sections [1].", [SECTOR])
+    assert answer.text.startswith("It is called WikiSection")
+    assert "29.5" not in answer.text
