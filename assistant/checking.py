@@ -146,9 +146,10 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     unbacked = "the model's answer is not backed by the papers"
     if REVERSED in first or ECHOED_FIGURE in first:
         # the direct answer was wrong (or took the question's figure for the paper's), what follows it is
-        # no answer: the paper's sentences are
+        # no answer: the paper's sentences are, when the question is surely about that paper (close in
+        # meaning, or naming it: "What are Padé Activation Units built from?")
         dropped = dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept]
-        return [], dropped, None if confident else unbacked
+        return [], dropped, None if confident or _names_top_paper(query, sources) else unbacked
     if kept and _vague(kept, sources, query):
         dropped = dropped + [replace(s, note=f"dropped: {VAGUE}") for s in kept]
         kept = []
@@ -161,6 +162,12 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
             and all(UNSUPPORTED in n or any(why in n for why in said_nothing) for n in notes)):
         return kept, dropped, None
     return kept, dropped, unbacked
+
+
+def _names_top_paper(query: Query, sources: list[Source]) -> bool:
+    """Whether the question names the first paper by its title's name ("Padé Activation Units")."""
+    titles = {s.n: s.paper.title for s in sources}
+    return sources[0].n in named_sources(query.text, paper_names(titles), titles)
 
 
 def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],

@@ -601,3 +601,13 @@ def test_an_it_after_a_sentence_that_only_restated_the_question_still_answers():
                  "dataset with 242k labeled sections [1].", [SECTOR])
     assert answer.text.startswith("It is called WikiSection")
     assert "29.5" not in answer.text
+
+
+def test_a_turned_around_answer_about_a_paper_the_question_names_shows_its_sentence_even_on_a_weak_match():
+    answer = ask("fact", "What are Padé Activation Units built from?",
+                 "Padé Activation Units are built from fixed activation functions before training [1].", [PAU],
+                 dense=0.4)
+    assert not answer.abstained and "flexible parametric rational functions" in answer.text
+    unnamed = ask("fact", "What are these activation units built from?",
+                  "They are built from fixed activation functions before training [1].", [PAU], dense=0.4)
+    assert unnamed.abstained  # nothing says which paper the question is about
