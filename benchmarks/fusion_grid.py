@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import pickle
 from pathlib import Path
 
 from assistant.chunking import chunk_kind
 from assistant.config import RetrievalSettings
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
+from evals.scoring import ndcg
 
 GRID = {"whole_abstract_weight": (0.5, 0.75, 0.9), "lexical_weight": (0.5, 0.6, 0.8),
         "sentence_weight": (0.0, 0.2, 0.4), "lexical_whole_weight": (0.0, 0.75)}
@@ -79,8 +79,7 @@ def metrics(rows: list[dict], rankings: list[list[str]]) -> dict[str, float]:
         out["hit@1"].append(float(bool(ranked) and ranked[0] in gold))
         out["recall@5"].append(len(gold & set(ranked[:5])) / len(gold))
         out["mrr@10"].append(next((1 / i for i, k in enumerate(ranked[:10], 1) if k in gold), 0.0))
-        ideal = sum(1 / math.log2(i + 1) for i in range(1, min(len(gold), 10) + 1))
-        out["ndcg@10"].append(sum(1 / math.log2(i + 1) for i, k in enumerate(ranked[:10], 1) if k in gold) / ideal)
+        out["ndcg@10"].append(ndcg(ranked, gold))
     return {k: sum(v) / len(v) for k, v in out.items() if v}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -14,7 +13,7 @@ from assistant.query import retrieval_query
 from evals.metrics import compute_metrics
 from evals.questions import Question, load_questions
 from evals.runner import SEARCH_K, base_record
-from evals.scoring import gold_keys, ranked_keys
+from evals.scoring import gold_keys, ndcg, ranked_keys
 
 INGEST_FILE = "bench_ingest.json"  # the ingest report, kept so later runs can print the embed time
 METRIC_KEYS = ("hit@1", "hit@5", "recall@5", "mrr@10")
@@ -78,10 +77,7 @@ def ndcg_at(record: dict, k: int = 10) -> float | None:
     gold = set(gold_keys(record))
     if not gold:
         return None
-    ranked = ranked_keys(record)[:k]
-    dcg = sum(1 / math.log2(i + 2) for i, key in enumerate(ranked) if key in gold)
-    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(gold), k)))
-    return round(dcg / ideal, 6)
+    return round(ndcg(ranked_keys(record), gold, k), 6)
 
 
 def summarize(records: list[dict], with_ndcg: bool = False) -> dict[str, Any]:

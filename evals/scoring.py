@@ -99,16 +99,24 @@ def mrr_at_10(record: Record) -> Item:
     return (1.0 / rank if rank is not None and rank <= 10 else 0.0), 1
 
 
+def ndcg(ranked: list[str], gold: set[str], k: int = 10) -> float:
+    """Binary-relevance nDCG@k, as BEIR scores it: each gold key in the top k gains
+    1 / log2(rank + 1), divided by the gain of a ranking with every gold key first (min(len(gold), k)
+    of them).
+
+    >>> round(ndcg(["b", "a"], {"a"}), 5)
+    0.63093
+    """
+    dcg = sum(1 / math.log2(rank + 1) for rank, key in enumerate(ranked[:k], start=1) if key in gold)
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal
+
+
 def ndcg_at_10(record: Record) -> Item:
-    """Binary-relevance nDCG@10 at paper level, as BEIR scores it: each gold paper in the top 10
-    gains 1 / log2(rank + 1), divided by the gain of a ranking with every gold paper first
-    (min(len(gold), 10) of them); chunks of one paper count once."""
+    """Binary-relevance nDCG@10 at paper level (`ndcg`); chunks of one paper count once."""
     if not _retrieval_applies(record):
         return None
-    gold = set(gold_keys(record))
-    dcg = sum(1 / math.log2(rank + 1) for rank, key in enumerate(ranked_keys(record)[:10], start=1) if key in gold)
-    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), 10) + 1))
-    return dcg / ideal, 1
+    return ndcg(ranked_keys(record), set(gold_keys(record))), 1
 
 
 def citation_validity(record: Record) -> Item:
