@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from assistant import formats, prompts
 from assistant.attribution import name_tokens, named_sources, paper_names
-from assistant.checking import NO_ANSWER, Checked
+from assistant.checking import Checked, failed_checks
 from assistant.citations import validate_citations
 from assistant.config import Settings
 from assistant.types import Answer, Hit, Query, Source
@@ -132,9 +132,8 @@ def build_answer(query: Query, hits: list[Hit], checked: Checked | None, *, reas
                  draft: str | None = None) -> Answer:
     """An Answer: the checked one, or the fixed cannot-answer reply that points at the closest
     papers (never an invented answer) when `reason` (or the check) says the papers do not cover it."""
-    failed_checks = reason is None and checked is not None and checked.abstain not in (None, NO_ANSWER)
-    template = prompts.ABSTAIN_UNCHECKED if failed_checks else prompts.ABSTAIN
     reason = reason or (checked.abstain if checked else None)
+    template = prompts.ABSTAIN_UNCHECKED if failed_checks(reason) else prompts.ABSTAIN
     common = dict(question=query.text, retrieved=hits, timings=timings, tokens=tokens or {},
                   intent=query.intent, standalone_query=query.standalone, draft=draft)
     if reason or checked is None:

@@ -55,6 +55,9 @@ _TRAILING_REFERENCE = re.compile(
 KEEP_SENTENCES = {"fact": 3, "topic": 2, "compare": 2}
 VAGUE = "says nothing beyond the question"
 NO_ANSWER = "the model found no answer in the papers"  # a refusal: the papers do not cover it
+# what the model wrote did not hold up against the papers, which may well cover the question
+MADE_UP = "the model's answer gave numbers or names that are not in the papers"
+UNBACKED = "the model's answer is not backed by the papers"
 INVENTED_NUMBERS = "states numbers its cited paper does not contain"
 MISPLACED_NUMBERS = "attaches numbers to a different finding of its paper"
 INVENTED_NAMES = "names something its cited paper does not mention"
@@ -89,6 +92,12 @@ class Checked:
     dropped: list[SentenceSupport] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     abstain: str | None = None
+
+
+def failed_checks(reason: str | None) -> bool:
+    """Whether an abstention is the checks withholding the model's text, not the papers lacking
+    an answer (retrieval too weak, or the model finding nothing)."""
+    return reason in (MADE_UP, UNBACKED)
 
 
 def is_refusal(text: str) -> bool:
@@ -142,14 +151,13 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
         if confident and stated_figure(sources[0], query):  # the paper gives what was asked: its sentence answers
             return [], dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept], None
-        return kept, dropped, "the model's answer gave numbers or names that are not in the papers"
-    unbacked = "the model's answer is not backed by the papers"
+        return kept, dropped, MADE_UP
     if REVERSED in first or ECHOED_FIGURE in first:
         # the direct answer was wrong (or took the question's figure for the paper's), what follows it is
         # no answer: the paper's sentences are, when the question is surely about that paper (close in
         # meaning, or naming it: "What are Padé Activation Units built from?")
         dropped = dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept]
-        return [], dropped, None if confident or _names_top_paper(query, sources) else unbacked
+        return [], dropped, None if confident or _names_top_paper(query, sources) else UNBACKED
     if kept and _vague(kept, sources, query):
         dropped = dropped + [replace(s, note=f"dropped: {VAGUE}") for s in kept]
         kept = []
@@ -161,7 +169,7 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     if (confident and any(why in n for n in notes for why in said_nothing)
             and all(UNSUPPORTED in n or any(why in n for why in said_nothing) for n in notes)):
         return kept, dropped, None
-    return kept, dropped, unbacked
+    return kept, dropped, UNBACKED
 
 
 def _names_top_paper(query: Query, sources: list[Source]) -> bool:
@@ -182,7 +190,9 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         return []
     sentences = {s.n: s.sentences for s in sources}
     titles = {s.n: s.paper.title for s in sources}
-    names = paper_names(titles, {s.n: " ".join(s.sentences) for s in sources})
+    abstracts = {s.n: " ".join(s.sentences) for s in sources}
+    paper_text = {s.n: f"{s.paper.title} {abstracts[s.n]}" for s in sources}  # what each paper states
+    names = paper_names(titles, abstracts)
     a = settings.answer
     earlier = [m.content for m in query.history if m.role == "user"]
     asked = " ".join([query.text, *earlier])
@@ -202,8 +212,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         cited_sentences = [t for n in cited_now for t in sentences.get(n, [])]
         turned = (reversed_word(plain, backing) or reversed_word(plain, cited_sentences, REVERSAL_SHARED)
                   or ruled_out(plain, cited_sentences))  # "built from fixed activations" where it does away with them
-        papers = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in cited_now]
-        tied = [s.paper.title + " " + " ".join(s.sentences) for s in sources if s.n in {*cited, *cited_now}]
+        papers = [paper_text[n] for n in paper_text if n in cited_now]
+        tied = [paper_text[n] for n in paper_text if n in {*cited, *cited_now}]
         as_words = markers_as_words(text)
         echoed = _echoed_figures(plain, asked_figures, papers)
         if addresses_reader(plain):

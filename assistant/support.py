@@ -224,11 +224,10 @@ def ruled_out(sentence: str, texts: Sequence[str]) -> Reversal | None:
         return None
     phrases = [(a, b) for a, b in zip(said, said[1:])
                if a not in _STOPWORDS and b not in _STOPWORDS and len(a) > 2 and len(b) > 2]
-    units = [u for text in texts for u in split_sentences(text)]
+    units = [(unit, word_tokens(unit)) for text in texts for unit in split_sentences(text)]
     for phrase in dict.fromkeys(phrases):
         ruled, stated, where, cue = 0, 0, "", ""
-        for unit in units:
-            found = word_tokens(unit)
+        for unit, found in units:
             for i in range(len(found) - 1):
                 if (found[i], found[i + 1]) != phrase:
                     continue

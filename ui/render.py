@@ -12,6 +12,7 @@ import html
 import re
 import time
 
+from assistant.checking import failed_checks
 from assistant.citations import parse_markers
 from assistant.types import Answer, Hit, SentenceSupport
 
@@ -180,7 +181,7 @@ def abstain_html(answer: Answer) -> str:
     reason = f' <span class="ra-reason">({escape(why)})</span>' if why else ""
     closest = "".join(f"<li>{escape(h.paper.title)}</li>" for h in answer.retrieved[:3])
     listing = f'<div class="ra-closest">Closest papers:<ol>{closest}</ol></div>' if closest else ""
-    if (answer.abstain_reason or "").startswith("the model's answer"):  # the papers may cover it; the model's text failed
+    if failed_checks(answer.abstain_reason):  # the papers may cover it; the model's text did not hold up
         return (f'<div class="ra-abstain"><strong>No checked answer.</strong> What the model wrote did not '
                 f"hold up against the papers, so it is not shown.{reason}{listing}</div>")
     return (f'<div class="ra-abstain"><strong>Not in the indexed papers.</strong> The indexed papers '
