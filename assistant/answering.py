@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from assistant import formats, prompts
-from assistant.attribution import name_tokens, named_sources, paper_names
+from assistant.attribution import distinctive_term, name_tokens, named_sources, paper_names
 from assistant.checking import Checked, failed_checks
 from assistant.citations import validate_citations
 from assistant.config import Settings
@@ -80,6 +80,8 @@ def abstain_reason(hits: list[Hit], settings: Settings, question: str = "") -> s
         return None
     if question and _names_in(question, hits[0].paper):  # "the Reinforcer for Chinese G2P": the first paper's own term
         return None
+    if question and distinctive_term(question, [f"{h.paper.title} {h.paper.abstract}" for h in hits]):
+        return None  # "the Instruction Following Score": a term only the first paper uses
     # both signals weak: no passage is close in meaning and none shares the question's rare words.
     # Closeness in meaning is read over every retrieved paper, not the first three: the ranking may
     # be another embedder's (the quality index), which can place the paper closest in MiniLM's
@@ -119,11 +121,15 @@ def build_messages(query: Query, sources: Sequence[Source]) -> list[dict]:
     return [{"role": "system", "content": prompts.SYSTEM}, {"role": "user", "content": user}]
 
 
+def token_limit(intent: str, settings: Settings) -> int:
+    """The most tokens the model may write for this kind of question."""
+    return min(settings.answer.max_tokens, prompts.MAX_TOKENS.get(intent, settings.answer.max_tokens))
+
+
 def generate(llm, messages: list[dict], intent: str, settings: Settings) -> Iterator[str]:
     """The model's draft, streamed (deterministic: temperature and seed from the settings)."""
-    max_tokens = min(settings.answer.max_tokens, prompts.MAX_TOKENS.get(intent, settings.answer.max_tokens))
-    yield from llm.generate(messages, max_tokens=max_tokens, temperature=settings.answer.temperature,
-                            seed=settings.answer.seed)
+    yield from llm.generate(messages, max_tokens=token_limit(intent, settings),
+                            temperature=settings.answer.temperature, seed=settings.answer.seed)
 
 
 # -- the one builder --------------------------------------------------------------------------------

@@ -174,3 +174,28 @@ def misattributed(scores: Mapping[int, float], cited: Sequence[int], named: Sequ
 
 def _marks(numbers: Sequence[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
+
+
+_CAPITALISED_RUN = re.compile(r"(?<=\s)[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)+")
+
+
+def distinctive_term(question: str, texts: Sequence[str]) -> str | None:
+    """A name ("IFS", "NoProp") or a capitalised term of two or more words past the question's first
+    word ("Fréchet Cumulative Covariance", "Instruction Following Score") that the first text (the
+    top paper's title and abstract) uses and no other does: the question is about that paper,
+    however low its scores.
+
+    >>> texts = ["IFS. We introduce the Instruction Following Score (IFS).", "Large Language Models follow it."]
+    >>> distinctive_term("What does the Instruction Following Score measure?", texts)
+    'Instruction Following Score'
+    >>> distinctive_term("Does IFS change?", texts), distinctive_term("How do Large Language Models do it?", texts)
+    ('IFS', None)
+    """
+    if not texts:
+        return None
+    for term in [*name_tokens(question), *_CAPITALISED_RUN.findall(question)]:
+        flags = 0 if _NAME.fullmatch(term) else re.I
+        whole = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", flags)
+        if whole.search(texts[0]) and not any(whole.search(text) for text in texts[1:]):
+            return term
+    return None

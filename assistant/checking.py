@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant import formats, prompts
-from assistant.attribution import UNSUPPORTED, attribute, named_sources, paper_names
+from assistant.attribution import UNSUPPORTED, attribute, distinctive_term, named_sources, paper_names
 from assistant.citations import (
     markers_as_words,
     remap_markers,
@@ -27,16 +27,18 @@ from assistant.citations import (
 )
 from assistant.config import Settings
 from assistant.evidence import sentence_relevance
-from assistant.intent import asks_quantity, needs_model, question_parts
+from assistant.intent import asks_quantity, counted_things, needs_model, question_parts
 from assistant.support import (
     extract_numbers,
     names_supported,
+    numbers_in_place,
     numbers_supported,
     opposites,
     reversed_word,
     ruled_out,
     source_support,
     specifics,
+    uncounted,
 )
 from assistant.text import adds_nothing, addresses_reader, new_words, normalize_key, word_tokens
 from assistant.types import Query, SentenceSupport, Source
@@ -69,12 +71,16 @@ UNFOUNDED_WORDS = 2  # words beyond the question a sentence may use that its cit
 REPEAT = "repeats an earlier sentence"
 REVERSED = "turns its paper's finding around"
 ECHOED_FIGURE = "repeats a figure of the question that its paper does not give"
+UNCOUNTED = "gives a count of what its cited paper never mentions"
 REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it was not matched to, to reverse it
 AFTER_WRONG = "follows a direct answer that got its paper's finding wrong"
 ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
 ORPHANED = "its “this” points back to a sentence that is not shown"
+CUT_OFF = "was cut off at the answer's length limit"
+_FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _POINTS_BACK = re.compile(r"^\W*(?:this|these|that|those|it|they|such)\b", re.I)
+TITLE_ANSWER_WORDS = 3  # words beyond the question, if from a title, that answer it ("used as an early stopping criterion")
 VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
 FIGURE_SHARED = 2  # question words beyond the title a sentence with a number must share to answer "how many"
@@ -105,9 +111,11 @@ def is_refusal(text: str) -> bool:
     return not plain or normalize_key(prompts.CANNOT_ANSWER) in plain or bool(_REFUSAL.search(text[:200]))
 
 
-def check(draft: str, query: Query, sources: list[Source], embed: Embed, settings: Settings) -> Checked:
+def check(draft: str, query: Query, sources: list[Source], embed: Embed, settings: Settings, *,
+          cut_off: bool = False) -> Checked:
     """The answer as shown: the draft's sentences that survive the checks, laid out with the
-    papers' own sentences in the question type's format, numbered by first citation."""
+    papers' own sentences in the question type's format, numbered by first citation. `cut_off`: the
+    model stopped at its token limit, so a last sentence with no closing punctuation is unfinished."""
     if query.intent == "lookup":
         main, *others = sources
         lines = formats.lookup_lines(main, others)
@@ -117,7 +125,8 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     if is_refusal(draft):
         return Checked("", sources, abstain=NO_ANSWER)
     validated = validate_citations(draft, [s.hit for s in sources])
-    judged = _without_orphans(judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings))
+    judged = _without_orphans(judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings,
+                                               cut_off=cut_off))
     kept = _answer_first(_without_repeats([s for s in judged if s.note is None or not s.note.startswith("dropped")]),
                          query)
     kept, dangling = _without_dangling(kept, sources)
@@ -145,10 +154,10 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     the top paper is the one asked about; otherwise there is nothing to show."""
     first = (judged[0].note or "") if judged else ""
     unbacked_number = (first.startswith("dropped") and VAGUE not in first and REVERSED not in first
-                       and ECHOED_FIGURE not in first and AUTHORS_VOICE not in first
-                       and bool(extract_numbers(strip_markers(judged[0].text))))
+                       and ECHOED_FIGURE not in first and AUTHORS_VOICE not in first and CUT_OFF not in first
+                       and bool(_figures(judged[0].text)))  # "Two GPUs ..." as much as "2 GPUs ..."
     confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
-    if INVENTED_NUMBERS in first or INVENTED_NAMES in first or unbacked_number:
+    if INVENTED_NUMBERS in first or INVENTED_NAMES in first or UNCOUNTED in first or unbacked_number:
         if confident and stated_figure(sources[0], query):  # the paper gives what was asked: its sentence answers
             return [], dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept], None
         return kept, dropped, MADE_UP
@@ -165,21 +174,23 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
         return kept, dropped, None
     # the model said nothing (and nothing made up) about the paper retrieval is sure of: its sentences answer
     notes = [s.note or "" for s in dropped]
-    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE, ORPHANED)  # nothing of the model's own holds: the paper's answers
-    if (confident and any(why in n for n in notes for why in said_nothing)
+    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE, ORPHANED, CUT_OFF)  # nothing of the model's own holds: the paper's answers
+    if ((confident or _names_top_paper(query, sources)) and any(why in n for n in notes for why in said_nothing)
             and all(UNSUPPORTED in n or any(why in n for why in said_nothing) for n in notes)):
         return kept, dropped, None
     return kept, dropped, UNBACKED
 
 
 def _names_top_paper(query: Query, sources: list[Source]) -> bool:
-    """Whether the question names the first paper by its title's name ("Padé Activation Units")."""
+    """Whether the question names the first paper by its title's name ("Padé Activation Units"), or
+    by a term only that paper uses ("the IFS")."""
     titles = {s.n: s.paper.title for s in sources}
-    return sources[0].n in named_sources(query.text, paper_names(titles), titles)
+    return (sources[0].n in named_sources(query.text, paper_names(titles), titles)
+            or distinctive_term(query.text, [f"{s.paper.title} {s.paper.abstract}" for s in sources]) is not None)
 
 
 def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],
-                    embed: Embed, settings: Settings) -> list[SentenceSupport]:
+                    embed: Embed, settings: Settings, *, cut_off: bool = False) -> list[SentenceSupport]:
     """Each sentence with its support by every source and the citation it ends up with; sentences
     that cannot be shown carry a note starting "dropped"."""
     parts = [(without_fronted_repeat(_TRAILING_REFERENCE.sub("", text)), cited) for text, cited in parts]
@@ -188,6 +199,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
     parts = [(text, cited) for text, cited in parts if strip_markers(text).strip(" .:;,-")]
     if not parts:
         return []
+    last_unfinished = cut_off and not _FINISHED.search(strip_markers(parts[-1][0]))  # "It further demystifies grok"
     sentences = {s.n: s.sentences for s in sources}
     titles = {s.n: s.paper.title for s in sources}
     abstracts = {s.n: " ".join(s.sentences) for s in sources}
@@ -197,6 +209,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
     earlier = [m.content for m in query.history if m.role == "user"]
     asked = " ".join([query.text, *earlier])
     asked_figures = _figures(asked)
+    counted = counted_things(query.text)
     table = source_support([strip_markers(t) for t, _ in parts], sentences, embed, titles, asked)
     out = []
     for (text, cited), matches in zip(parts, table):
@@ -218,17 +231,25 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         echoed = _echoed_figures(plain, asked_figures, papers)
         if addresses_reader(plain):
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
+        elif last_unfinished and len(out) == len(parts) - 1:
+            note = f"dropped: {CUT_OFF}"
         elif _FIRST_PERSON.search(plain):
             note = f"dropped: {AUTHORS_VOICE}"
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
-        elif adds_nothing(plain, [query.text, *titles.values(), *earlier]):  # "There is an early paper on X [2]"
+        elif (adds_nothing(plain, [query.text, *titles.values(), *earlier])  # "There is an early paper on X [2]"
+              and len(new_words(plain, [query.text, *earlier])) < TITLE_ANSWER_WORDS):
             note = f"dropped: {VAGUE}"
         elif named and not verdict.keep:
             note = f"dropped: {verdict.note}"
-        elif not numbers_supported(plain, evidence_texts):
+        elif not numbers_supported(plain, evidence_texts) and not (
+                numbers_supported(plain, papers) and numbers_in_place(plain, cited_sentences)):
+            # a number is the paper's when its closest sentences hold it, or when it stands in the paper
+            # among the words the answer puts around it (the closest sentence in meaning may be another)
             whole = numbers_supported(plain, [*papers, *evidence_texts])
             note = f"dropped: {MISPLACED_NUMBERS if whole else INVENTED_NUMBERS}"
+        elif unstated := uncounted(plain, counted, " ".join(papers)):  # "Two GPUs [1]" where [1] has no GPUs
+            note = f"dropped: {UNCOUNTED} ({', '.join(unstated)})"
         elif echoed:  # "does it halve every two years?" -> "it halves every two years [1]" (the paper: 8 months)
             note = f"dropped: {ECHOED_FIGURE} ({', '.join(echoed)})"
         elif not names_supported(plain, [*papers, query.text, *(m.content for m in query.history)]):
@@ -547,8 +568,10 @@ def stated_figure(source: Source, query: Query) -> str | None:
         return None
     from assistant.lexical import analyze
     asked = set(analyze(query.text)) - set(analyze(source.paper.title))
+    counted = set(analyze(" ".join(counted_things(query.text))))  # "how many GPUs": a figure of GPUs
     scored = [(len(asked & set(analyze(text))), source.relevance[i] if i < len(source.relevance) else 0.0, text)
-              for i, text in enumerate(source.sentences) if extract_numbers(text)]
+              for i, text in enumerate(source.sentences)
+              if extract_numbers(text) and (not counted or counted & set(analyze(text)))]
     best = max((item for item in scored if item[0] >= FIGURE_SHARED), default=None)
     return best[2] if best else None
 
@@ -567,10 +590,33 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
         shared = {t: len(wanted & specifics(t)) for t in source.sentences} if wanted else {}
         most = max(shared.values(), default=0)
         holding = [t for t, n in shared.items() if n and n == most]  # the sentences that hold the most
-        for text in holding or [sentence.evidence]:
-            if text in source.sentences and (text, source.n) not in quotes:
+        worded = _worded_like(sentence, source, query, holding or [sentence.evidence])
+        for text in [*holding, worded] if holding else [worded or sentence.evidence]:
+            if text and text in source.sentences and (text, source.n) not in quotes:
                 quotes.append((text, source.n))
     return quotes[:MAX_QUOTES]
+
+
+QUOTE_WORDS = 2  # words beyond the question an answer sentence must share with a quote chosen by wording
+
+
+def _worded_like(sentence: SentenceSupport, source: Source, query: Query, chosen: Sequence[str]) -> str | None:
+    """The paper's sentence that shares the most of the words the answer sentence adds to the
+    question and the title (at least QUOTE_WORDS), when it shares more than the quotes `chosen` so
+    far (its names, else its closest sentence in meaning): "Clustering heads learn the problem's
+    invariants" is checked against "... called clustering heads, which learns the problem's
+    invariants", not against the sentence that repeats the question's "sparse modular addition
+    task"; "FCCov achieves unbiasedness at the sigma-field level" against the sentence that proves
+    it, besides the one that names FCCov."""
+    from assistant.lexical import analyze
+    added = set(analyze(strip_markers(sentence.text))) - set(analyze(f"{query.text} {source.paper.title}"))
+    if not added:
+        return None
+    shared = {text: len(added & set(analyze(text))) for text in source.sentences}
+    best = max(shared, key=shared.get, default=None)
+    if best is None or shared[best] < QUOTE_WORDS or shared[best] <= max((shared.get(t, 0) for t in chosen), default=0):
+        return None
+    return best
 
 
 def _antecedents(kept: list[SentenceSupport], sources: list[Source]) -> list[tuple[str, int]]:

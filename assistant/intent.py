@@ -131,6 +131,19 @@ _ASKS_QUANTITY = re.compile(r"\b(how (much|many|often|large|big|fast|long|far|we
                             r"percentage|proportion|percent|accuracy|score|rate|speed-?up|size))\b", re.I)
 
 
+_COUNTED = re.compile(r"\b(?:how (?:many|much)|(?:the )?number of)\s+(?:(?:the|of|different|distinct|separate)\s+)*"
+                      r"([A-Za-z][\w-]*)", re.I)
+
+
+def counted_things(question: str) -> list[str]:
+    """What a question counts: the word after "how many" / "how much" / "number of".
+
+    >>> counted_things("How many GPUs were used, and how much data?"), counted_things("How large is it?")
+    (['GPUs', 'data'], [])
+    """
+    return _COUNTED.findall(question)
+
+
 def question_parts(question: str) -> list[str]:
     """The questions one question asks, when it asks several ("what X, and how often Y?").
 

@@ -152,7 +152,9 @@ class Assistant:
                 yield AnswerEvent("token", piece)
             draft = "".join(pieces).strip()
             tokens = {k: int(v) for k, v in (llm.last_usage or {}).items() if k.endswith("_tokens")}
-        checked = check(draft, query, sources, self._embed_cached, self.settings) if sources else None
+        cut_off = tokens.get("completion_tokens", 0) >= answering.token_limit(query.intent, self.settings)
+        checked = (check(draft, query, sources, self._embed_cached, self.settings, cut_off=cut_off)
+                   if sources else None)
         timings.setdefault("first_token_s", time.perf_counter() - started)
         timings["total_s"] = time.perf_counter() - started
         release_free_memory()  # what this answer's threads freed; a server answers thousands (assistant/heap.py)

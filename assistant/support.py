@@ -136,6 +136,62 @@ def numbers_supported(sentence: str, evidence_texts: Sequence[str]) -> bool:
     return all(_number_found(value, unit, found) for value, unit in claimed)
 
 
+PLACE_WINDOW = 4  # words either side of a number that say what it counts
+PLACE_SHARED = 2  # of those, how many the paper must put around the same number ("of cases" alone is no place)
+
+
+def numbers_in_place(sentence: str, paper_sentences: Sequence[str]) -> bool:
+    """True when each number of the sentence stands in one of the paper's sentences among words the
+    sentence also puts around it (PLACE_SHARED at least), more than around any other number of the
+    paper: "as few as 10K parameters" is where the paper has it, though its closest sentence in meaning
+    is another; "the fixes help in 71% of cases" is not, when 71% is where the paper's other finding is.
+
+    >>> paper = ["Expansion performs well in 71% of cases.", "The fixes improve the adapted models in 87% of cases."]
+    >>> numbers_in_place("Expansion works in 71% of cases.", paper)
+    True
+    >>> numbers_in_place("The fixes improve the adapted models in 71% of cases.", paper)
+    False
+    >>> numbers_in_place("The fixes help in 71% of cases.", paper)  # "of cases" is around both
+    False
+    """
+    occurrences = [pair for text in paper_sentences for pair in _number_contexts(text)]
+    for value, near in _number_contexts(sentence):
+        same = max((len(near & words) for v, words in occurrences if v == value), default=-1)
+        other = max((len(near & words) for v, words in occurrences if v != value), default=0)
+        if same < PLACE_SHARED or same <= other:
+            return False
+    return True
+
+
+def _number_contexts(text: str) -> list[tuple[str, set[str]]]:
+    """(value, stemmed content words within PLACE_WINDOW words of it) for each number in digits."""
+    from assistant.lexical import analyze
+    plain = _SCIENTIFIC.sub(" ", unicodedata.normalize("NFKC", strip_markers(text)))
+    out = []
+    for m in _NUMBER.finditer(plain):
+        value, _ = _scaled(_canonical(m.group(1)), _unit(m.group(2) or m.group(3) or ""))
+        near = plain[:m.start()].split()[-PLACE_WINDOW:] + plain[m.end():].split()[:PLACE_WINDOW]
+        out.append((value, set(analyze(" ".join(near)))))
+    return out
+
+
+def uncounted(sentence: str, counted: Sequence[str], paper_text: str) -> list[str]:
+    """The things the question counts ("how many GPUs") that a sentence gives a figure for while its
+    paper never mentions them: "Two GPUs were used [1]" from a paper whose only "two" is two heads.
+
+    >>> uncounted("Two GPUs were used to train it.", ["GPUs"], "It uses two heads and a fast scan.")
+    ['GPUs']
+    >>> uncounted("It has 31 bricks.", ["bricks"], "vehicles of 31 bricks each")
+    []
+    """
+    if not counted or not extract_numbers(strip_markers(sentence), spelled=True):
+        return []
+    from assistant.lexical import analyze
+    stated = set(analyze(paper_text))
+    mine = set(analyze(strip_markers(sentence)))
+    return [thing for thing in counted if (stems := set(analyze(thing))) and stems <= mine and not stems & stated]
+
+
 # Words whose swap turns a finding into its opposite, each with the words that mean its reverse.
 _OPPOSITES = (({"before"}, {"after"}), ({"higher"}, {"lower"}), ({"more"}, {"less", "fewer"}),
               ({"increase", "increases", "increased", "increasing"}, {"decrease", "decreases", "decreased",

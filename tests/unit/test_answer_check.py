@@ -129,6 +129,33 @@ def test_a_number_moved_to_the_wrong_finding_drops_only_that_sentence():
     assert any("different finding" in s.note for s in answer.dropped)
 
 
+MICRO = ("Scaling Laws Under the Microscope: Predicting Transformer Performance from Small Scale Experiments",
+         "Neural scaling laws relate a model's parameter count and its performance. We investigate language "
+         "understanding tasks, starting from models with as few as 10K parameters, and evaluate across 9 tasks. "
+         "Scaling laws can predict the performance of larger models from small scale experiments.")
+CHIMERA = ("Chimera: Modeling Multivariate Time Series with 2-Dimensional State Space Models",
+           "We present Chimera that uses two input-dependent 2-D SSM heads to learn seasonal patterns. "
+           "A fast training uses a new 2-dimensional parallel selective scan. Chimera is strong on ECG data.")
+
+
+def test_a_number_the_paper_states_among_the_same_words_is_kept_though_another_sentence_is_closer():
+    # the draft repeats the question's wording, so its closest sentences in meaning are not the one with 10K
+    answer = ask("fact", "How small were the smallest models in the study that predicts transformer performance "
+                 "from small scale experiments?",
+                 "The smallest models in the study that predicts transformer performance from small scale "
+                 "experiments had as few as 10K parameters [1].", [MICRO])
+    assert not answer.abstained and "as few as 10K parameters [1]" in answer.text
+
+
+def test_a_count_of_something_the_paper_never_mentions_is_withheld():
+    answer = ask("fact", "How many GPUs were used to train Chimera?",
+                 "The fast training uses two GPUs with a new 2-dimensional parallel selective scan [1]. "
+                 "Chimera uses two input-dependent 2-D SSM heads [1].",
+                 [CHIMERA])
+    assert answer.abstained and "two GPUs" not in answer.text
+    assert any("never mentions (GPUs)" in s.note for s in answer.dropped)
+
+
 def test_a_correct_number_from_the_abstract_is_kept():
     answer = ask("fact", "How much does the competence curriculum speed up training?",
                  "It speeds up training by 40% on the WMT data [1].", [CCL])
@@ -611,3 +638,39 @@ def test_a_turned_around_answer_about_a_paper_the_question_names_shows_its_sente
     unnamed = ask("fact", "What are these activation units built from?",
                   "They are built from fixed activation functions before training [1].", [PAU], dense=0.4)
     assert unnamed.abstained  # nothing says which paper the question is about
+
+
+def test_a_sentence_cut_off_at_the_token_limit_is_not_shown():
+    question = "How much does the competence curriculum speed up training?"
+    query = Query(question, "fact", (), question)
+    sources = [source(1, *CCL, question)]
+    draft = "It speeds up training by 40% on WMT [1]. It schedules examples by model"
+    cut = check(draft, query, sources, bag_of_words, Settings(), cut_off=True)
+    assert "40% on WMT [1]" in cut.text and "by model" not in cut.text
+    assert any("cut off" in s.note for s in cut.dropped)
+    whole = check(draft, query, sources, bag_of_words, Settings())  # stopped by itself: an unpunctuated end stands
+    assert not any("cut off" in (s.note or "") for s in whole.dropped)
+
+
+def test_an_answer_in_the_papers_title_words_is_not_taken_for_a_restatement():
+    ifs = ("Becoming self-instruct: introducing early stopping criteria for minimal instruct tuning",
+           "We introduce the Instruction Following Score (IFS), a metric that detects the ability to follow "
+           "instructions. IFS can be used to distinguish between base and instruct models. The metric can be "
+           "used as an early stopping criteria for instruct tuning.")
+    answer = ask("fact", "What is the Instruction Following Score used for?",
+                 "It is used as an early stopping criteria for instruct tuning [1].", [ifs])
+    assert not answer.abstained and "early stopping criteria for instruct tuning [1]" in answer.text
+    vague = ask("fact", "Which paper introduces early stopping criteria?", "There is a paper on early stopping "
+                "criteria [1].", [ifs])
+    assert "There is a paper" not in vague.text
+
+
+def test_the_quote_is_the_sentence_that_states_the_answers_words_not_only_the_one_naming_its_subject():
+    fccov = ("Frechet Cumulative Covariance Net for Deep Nonlinear Sufficient Dimension Reduction",
+             "We introduce a new dependence measure termed Frechet Cumulative Covariance (FCCov). "
+             "We use neural networks to estimate nonlinear sufficient directions. "
+             "Theoretically, we prove that our method achieves unbiasedness at the sigma-field level.")
+    answer = ask("fact", "What theoretical guarantees does the Frechet Cumulative Covariance method have?",
+                 "The FCCov method is proven to achieve unbiasedness at the sigma-field level [1].", [fccov])
+    assert "> “Theoretically, we prove that our method achieves unbiasedness at the sigma-field level.” [1]" \
+        in answer.text

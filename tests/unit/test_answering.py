@@ -94,6 +94,20 @@ def test_a_name_the_question_shares_with_the_first_paper_keeps_it_answerable():
     assert abstain_reason([g2p], Settings(), "What does the Reinforcer do for Chinese G2?") is not None  # whole words
 
 
+def test_a_capitalised_term_only_the_first_paper_uses_keeps_it_answerable():
+    """"What does the Instruction Following Score measure?" scored similarity 0.44 and keyword score
+    7.1 against the paper that introduces it, and was refused."""
+    ifs = hit(1, "Becoming self-instruct: early stopping criteria for minimal instruct tuning",
+              "We introduce the Instruction Following Score (IFS), a metric of instruction following.",
+              dense=0.44, lexical=7.1)
+    other = hit(2, "INTERS: instruction tuning for search", "Large Language Models follow instructions in search.",
+                dense=0.40, lexical=5.0)
+    assert abstain_reason([ifs, other], Settings(), "What does the Instruction Following Score measure?") is None
+    # a term the other paper also uses, or the question's own opening, says nothing about which paper
+    assert abstain_reason([ifs, other], Settings(), "How do Large Language Models score it?") is not None
+    assert abstain_reason([ifs, other], Settings(), "Instruction Following is measured how?") is not None
+
+
 def sources_of(hits):
     return [Source(i, h, [h.paper.abstract], [1.0]) for i, h in enumerate(hits, start=1)]
 
