@@ -199,3 +199,28 @@ def distinctive_term(question: str, texts: Sequence[str]) -> str | None:
         if whole.search(texts[0]) and not any(whole.search(text) for text in texts[1:]):
             return term
     return None
+
+
+_CALLED = re.compile(r"\bthe ((?:[\w'-]+[ -]){0,3}[\w'-]+) (?:paper|study|work|article|preprint)\b", re.I)
+
+
+def called_by_title(question: str, titles: Sequence[str]) -> bool:
+    """Whether the question calls the first paper by words of its title ("the prior-distribution
+    paper" for "Identifying and Mitigating the Influence of the Prior Distribution in LLMs"): all the
+    content words before "paper" stand in its title and not all in any other title.
+
+    >>> titles = ["Identifying the Influence of the Prior Distribution in LLMs", "A Prior for Transformers"]
+    >>> called_by_title("Which layers did the prior-distribution paper fine-tune?", titles)
+    True
+    >>> called_by_title("What does the prior paper say?", titles), called_by_title("Which paper is it?", titles)
+    (False, False)
+    """
+    if not titles:
+        return False
+    from assistant.lexical import analyze
+    stems = [set(analyze(title)) for title in titles]
+    for words in _CALLED.findall(question):
+        called = set(analyze(words))
+        if called and called <= stems[0] and not any(called <= other for other in stems[1:]):
+            return True
+    return False

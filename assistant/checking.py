@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant import formats, prompts
-from assistant.attribution import UNSUPPORTED, attribute, distinctive_term, named_sources, paper_names
+from assistant.attribution import (
+    UNSUPPORTED,
+    attribute,
+    called_by_title,
+    distinctive_term,
+    named_sources,
+    paper_names,
+)
 from assistant.citations import (
     markers_as_words,
     remap_markers,
@@ -29,6 +36,7 @@ from assistant.config import Settings
 from assistant.evidence import sentence_relevance
 from assistant.intent import asks_quantity, counted_things, needs_model, question_parts
 from assistant.support import (
+    evaluative,
     extract_numbers,
     names_supported,
     numbers_in_place,
@@ -72,6 +80,7 @@ REPEAT = "repeats an earlier sentence"
 REVERSED = "turns its paper's finding around"
 ECHOED_FIGURE = "repeats a figure of the question that its paper does not give"
 UNCOUNTED = "gives a count of what its cited paper never mentions"
+MOVED_PHRASE = "puts the question's words on another finding of its paper"
 REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it was not matched to, to reverse it
 AFTER_WRONG = "follows a direct answer that got its paper's finding wrong"
 ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
@@ -80,11 +89,13 @@ ORPHANED = "its “this” points back to a sentence that is not shown"
 CUT_OFF = "was cut off at the answer's length limit"
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _POINTS_BACK = re.compile(r"^\W*(?:this|these|that|those|it|they|such)\b", re.I)
-TITLE_ANSWER_WORDS = 3  # words beyond the question, if from a title, that answer it ("used as an early stopping criterion")
-VAGUE_WORDS = 3  # a sentence adding this few words to the question says less than its quote
+TITLE_ANSWER_WORDS = 3  # words beyond the question, if from its one paper's title, that answer it ("used as an early
+# stopping criterion"); a sentence listing or naming papers by their titles still says nothing
+VAGUE_WORDS = 2  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
 FIGURE_SHARED = 2  # question words beyond the title a sentence with a number must share to answer "how many"
 PART_MATCH_FLOOR = 0.35  # a part of the question no sentence matches this well is left to the answer
+PART_WORDS_FLOOR = 0.5  # ... and one that gives no name or number must match it this well
 QUANTITY_BONUS = 0.1  # a part asking "how often / what share" prefers a sentence that gives a number
 
 
@@ -155,13 +166,14 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     first = (judged[0].note or "") if judged else ""
     unbacked_number = (first.startswith("dropped") and VAGUE not in first and REVERSED not in first
                        and ECHOED_FIGURE not in first and AUTHORS_VOICE not in first and CUT_OFF not in first
+                       and MOVED_PHRASE not in first
                        and bool(_figures(judged[0].text)))  # "Two GPUs ..." as much as "2 GPUs ..."
     confident = (sources[0].hit.dense_score or 0.0) >= settings.answer.quote_fallback_dense
     if INVENTED_NUMBERS in first or INVENTED_NAMES in first or UNCOUNTED in first or unbacked_number:
         if confident and stated_figure(sources[0], query):  # the paper gives what was asked: its sentence answers
             return [], dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept], None
         return kept, dropped, MADE_UP
-    if REVERSED in first or ECHOED_FIGURE in first:
+    if REVERSED in first or ECHOED_FIGURE in first or MOVED_PHRASE in first:
         # the direct answer was wrong (or took the question's figure for the paper's), what follows it is
         # no answer: the paper's sentences are, when the question is surely about that paper (close in
         # meaning, or naming it: "What are Padé Activation Units built from?")
@@ -174,7 +186,8 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
         return kept, dropped, None
     # the model said nothing (and nothing made up) about the paper retrieval is sure of: its sentences answer
     notes = [s.note or "" for s in dropped]
-    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE, ORPHANED, CUT_OFF)  # nothing of the model's own holds: the paper's answers
+    # nothing of the model's own holds: the paper's sentences answer
+    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE, ORPHANED, CUT_OFF)
     if ((confident or _names_top_paper(query, sources)) and any(why in n for n in notes for why in said_nothing)
             and all(UNSUPPORTED in n or any(why in n for why in said_nothing) for n in notes)):
         return kept, dropped, None
@@ -186,7 +199,8 @@ def _names_top_paper(query: Query, sources: list[Source]) -> bool:
     by a term only that paper uses ("the IFS")."""
     titles = {s.n: s.paper.title for s in sources}
     return (sources[0].n in named_sources(query.text, paper_names(titles), titles)
-            or distinctive_term(query.text, [f"{s.paper.title} {s.paper.abstract}" for s in sources]) is not None)
+            or distinctive_term(query.text, [f"{s.paper.title} {s.paper.abstract}" for s in sources]) is not None
+            or called_by_title(query.text, list(titles.values())))
 
 
 def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],
@@ -229,6 +243,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         tied = [paper_text[n] for n in paper_text if n in {*cited, *cited_now}]
         as_words = markers_as_words(text)
         echoed = _echoed_figures(plain, asked_figures, papers)
+        moved = None
         if addresses_reader(plain):
             note = "dropped: speaks to the reader (links or instructions are never the assistant's words)"
         elif last_unfinished and len(out) == len(parts) - 1:
@@ -238,7 +253,9 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
         elif (adds_nothing(plain, [query.text, *titles.values(), *earlier])  # "There is an early paper on X [2]"
-              and len(new_words(plain, [query.text, *earlier])) < TITLE_ANSWER_WORDS):
+              and (len(new_words(plain, [query.text, *earlier])) < TITLE_ANSWER_WORDS
+                   or named or len(set(cited)) > 1)  # titles listed, not a paper's answer in its title's words
+              and (out or not restated_finding(plain, query.text, cited_sentences))):  # "Yes, <its finding>"
             note = f"dropped: {VAGUE}"
         elif named and not verdict.keep:
             note = f"dropped: {verdict.note}"
@@ -259,6 +276,9 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {UNFOUNDED} ({', '.join(unfounded[:4])})"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
+        elif moved := moved_phrase(plain, query.text, cited_sentences,
+                                   [matches[n].evidence for n in cited_now if n in matches], list(titles.values())):
+            note = f"dropped: {MOVED_PHRASE} (“{moved[0]}”)"
         elif as_words and set(cited_now) != set(cited):
             note = "dropped: refers by number to papers that do not all support it"
         else:
@@ -267,6 +287,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
         label = "supported" if best is not None and best.score >= a.support_threshold else "weak"
         shown = text.strip() if as_words else _with_markers(plain, cited_now)
         evidence = (turned.source_sentence if turned  # a reversal shows what it reverses
+                    else moved[1] if moved  # a moved phrase, the paper's sentence that has it
                     else _quote_for(plain, best, specifics(asked)))
         out.append(SentenceSupport(shown, cited_now, best.score if best else None, label, evidence, scores, named,
                                    note))
@@ -307,6 +328,88 @@ def _echoed_figures(sentence: str, asked: set[str], papers: Sequence[str]) -> li
         return []
     stated = set().union(*(_figures(text) for text in papers)) if papers else set()
     return sorted(echoed - stated)
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|neither|nor)\b|n't\b", re.I)
+
+
+def restated_finding(sentence: str, question: str, paper_sentences: Sequence[str]) -> bool:
+    """For a yes/no question, whether the direct answer that restates it ("Yes, the number of linear
+    regions varies across data manifolds [1]") is what one sentence of its paper says: that sentence
+    holds all its content words but one (three at least), the one it lacks is elsewhere in the paper
+    and is no judgement ("worse", "more": "Linear models scale worse [1]" where the paper says they
+    scale similarly), and both or neither are negated. A restatement no sentence backs so ("Yes,
+    continued tuning after the IFS plateaus changes ...") still says nothing beyond the question.
+
+    >>> paper = ["A network splits the data manifold into linear regions.",
+    ...          "Our experiments show that the number of linear regions varies across manifolds."]
+    >>> q = "Does the number of linear regions vary across data manifolds?"
+    >>> restated_finding("Yes, the number of linear regions varies across data manifolds [1].", q, paper)
+    True
+    >>> restated_finding("No, the number of linear regions does not vary across data manifolds.", q, paper)
+    False
+    >>> restated_finding("Yes, the number of linear regions varies more across data manifolds.", q, paper)
+    False
+    """
+    if not _POLAR.match(question):
+        return False
+    from assistant.lexical import analyze
+    body = _YES_NO_LEAD.sub("", strip_markers(sentence))
+    words = {word: stems for word in word_tokens(body) if (stems := set(analyze(word)))}
+    whole = set(analyze(" ".join(paper_sentences)))
+    negated = bool(_NEGATION.search(body))
+    for text in paper_sentences:
+        here = set(analyze(text))
+        missing = [word for word, stems in words.items() if not stems <= here]
+        if (len(words) - len(missing) >= 3 and len(missing) <= 1 and bool(_NEGATION.search(text)) == negated
+                and all(words[word] <= whole and not evaluative(word) for word in missing)):
+            return True
+    return False
+
+
+def moved_phrase(sentence: str, question: str, paper_sentences: Sequence[str], backing: Sequence[str],
+                 titles: Sequence[str]) -> tuple[str, str] | None:
+    """(the phrase, the paper's sentence that has it) when the sentence repeats two adjacent content
+    words of the question that only one sentence of its paper has, is not backed (closest) by it,
+    and shares less than half of the words it adds with it, while that sentence is the one that shares
+    the most words with the question (the finding asked about): the question's predicate put on another
+    finding ("MechGPT finds LLMs particularly useful for knowledge retrieval, ..." from the sentence
+    listing what was explored, where the paper finds them "particularly useful to extract structural
+    insights"). Phrases of the titles are left out: they name the subject, not a finding.
+
+    >>> paper = ["We explore its capacity for knowledge retrieval and hypothesis generation.",
+    ...          "We find that LLMs are particularly useful to extract structural insights."]
+    >>> moved_phrase("LLMs are particularly useful for knowledge retrieval and hypothesis generation.",
+    ...              "What are LLMs particularly useful for?", paper, paper[:1], ["MechGPT"])[0]
+    'particular use'
+    >>> moved_phrase("LLMs are particularly useful to extract structural insights.",
+    ...              "What are LLMs particularly useful for?", paper, paper[:1], ["MechGPT"]) is None
+    True
+    """
+    from assistant.lexical import analyze
+    asked = _adjacent_pairs(sentence) & _adjacent_pairs(question)
+    if not asked:
+        return None
+    asked -= set().union(*(_adjacent_pairs(t) for t in titles))
+    question_words = set(analyze(question))
+    closest = max((len(question_words & set(analyze(t))) for t in paper_sentences), default=0)
+    for pair in sorted(asked):
+        holders = [t for t in paper_sentences if pair in _adjacent_pairs(t)]
+        if len(holders) != 1 or holders[0] in backing:
+            continue
+        if len(question_words & set(analyze(holders[0]))) < closest:
+            continue  # the question's subject ("the post-hoc fixes"), not the finding it asks about
+        added = set(analyze(sentence)) - set(analyze(question))
+        if added and len(added & set(analyze(holders[0]))) * 2 < len(added):
+            return " ".join(pair), holders[0]
+    return None
+
+
+def _adjacent_pairs(text: str) -> set[tuple[str, str]]:
+    """Stemmed pairs of content words that stand next to each other in the text."""
+    from assistant.lexical import aligned_stems
+    stemmed = aligned_stems(strip_markers(text))
+    return {(a, b) for a, b in zip(stemmed, stemmed[1:]) if a and b}
 
 
 _FRONTED = re.compile(r"^\s*([^,\[\]]{3,60}),\s+")
@@ -513,7 +616,8 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     if not kept:
         top = sources[0]
         meant = [s.evidence for s in dropped if s.evidence in top.sentences
-                 and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE, AUTHORS_VOICE))]
+                 and any(why in (s.note or "") for why in (REVERSED, VAGUE, ECHOED_FIGURE, AUTHORS_VOICE,
+                                                           MOVED_PHRASE))]
         figure = stated_figure(top, query)
         # a question asking "how many" is answered by the sentence that states the figure, others ("does
         # it ...?", "when does it ...?") by the paper's finding on it too, not by background alone
@@ -637,8 +741,12 @@ def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSu
     cited = [s for s in sources if any(s.n in k.cited for k in kept)]
     if len(parts) < 2 or not cited:
         return []
-    shown = set().union(*(specifics(t) for t in [*(k.text for k in kept), *(q for q, _ in quotes)]))
+    from assistant.lexical import analyze
+    shown_texts = [*(strip_markers(k.text) for k in kept), *(q for q, _ in quotes)]
+    shown = set().union(*(specifics(t) for t in shown_texts))
+    shown_words = set(analyze(" ".join(shown_texts)))
     asked = specifics(query.text)
+    asked_words = set(analyze(query.text))
     added: list[tuple[str, int]] = []
     sentence_vectors = {s.n: embed(s.sentences) for s in cited if s.sentences}  # once, not once per part
     for part, vector in zip(parts, embed(parts)):
@@ -655,11 +763,17 @@ def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSu
                     best = (score, sentence, source.n)
         if best is None or best[0] < PART_MATCH_FLOOR:
             continue
-        _, sentence, n = best
+        score, sentence, n = best
         new = specifics(sentence) - asked
-        if new and not new & shown and (sentence, n) not in quotes + added:
+        words = set(analyze(sentence)) - asked_words
+        # with no name or number to tell, a sentence answers a part when most of its words are not shown
+        # yet ("how well does it scale?": "... scales well up to thousands of variables")
+        fresh = (not new & shown if new else
+                 score >= PART_WORDS_FLOOR and len(words) >= 3 and len(words & shown_words) * 3 <= len(words))
+        if fresh and (sentence, n) not in quotes + added:
             added.append((sentence, n))
             shown |= new
+            shown_words |= words
     return added
 
 

@@ -135,13 +135,21 @@ _COUNTED = re.compile(r"\b(?:how (?:many|much)|(?:the )?number of)\s+(?:(?:the|o
                       r"([A-Za-z][\w-]*)", re.I)
 
 
+# "how much faster / more / does ..." asks a degree, not a count of things
+_NOT_COUNTED = frozenset("more less fewer faster slower better worse larger smaller bigger higher lower longer shorter "
+                         "cheaper quicker greater do does did is are was were can could will would has have had "
+                         "time".split())
+
+
 def counted_things(question: str) -> list[str]:
     """What a question counts: the word after "how many" / "how much" / "number of".
 
     >>> counted_things("How many GPUs were used, and how much data?"), counted_things("How large is it?")
     (['GPUs', 'data'], [])
+    >>> counted_things("How much faster is it, and how much does it cost?")
+    []
     """
-    return _COUNTED.findall(question)
+    return [word for word in _COUNTED.findall(question) if word.lower() not in _NOT_COUNTED]
 
 
 def question_parts(question: str) -> list[str]:

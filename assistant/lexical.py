@@ -39,6 +39,13 @@ def analyze(text: str) -> list[str]:
     return stems(t for t in word_tokens(text) if t not in _STOPWORDS)
 
 
+def aligned_stems(text: str) -> list[str | None]:
+    """One entry per word token: its stem, or None for a stopword (so adjacency stays visible)."""
+    tokens = word_tokens(text)
+    stemmed = iter(stems(t for t in tokens if t not in _STOPWORDS))
+    return [None if t in _STOPWORDS else next(stemmed) for t in tokens]
+
+
 def stems(words: Iterable[str]) -> list[str]:
     """The words' Snowball stems ("deals" and "deal" both "deal")."""
     return _stemmer().stemWords(list(words))

@@ -298,6 +298,16 @@ def ruled_out(sentence: str, texts: Sequence[str]) -> Reversal | None:
     return None
 
 
+def evaluative(word: str) -> bool:
+    """Whether a word is one side of a reversible judgement ("worse", "more", "improves").
+
+    >>> evaluative("worse"), evaluative("manifolds")
+    (True, False)
+    """
+    word = word.lower()
+    return any(word in one or word in other for one, other in _OPPOSITES)
+
+
 def opposites(a: str, b: str) -> bool:
     """Whether two words mean each other's reverse ("more"/"less", "before"/"after").
 

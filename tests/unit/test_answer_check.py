@@ -663,6 +663,11 @@ def test_an_answer_in_the_papers_title_words_is_not_taken_for_a_restatement():
     vague = ask("fact", "Which paper introduces early stopping criteria?", "There is a paper on early stopping "
                 "criteria [1].", [ifs])
     assert "There is a paper" not in vague.text
+    listed = ask("fact", "Which methods reduce memory?", "The methods that reduce memory are [1] early stopping "
+                 "criteria for minimal instruct tuning and [2] Competence-based Curriculum Learning for neural "
+                 "machine translation.", [ifs, CCL])  # titles, not findings
+    assert "The methods that reduce memory are" not in listed.text
+    assert [s.note for s in listed.dropped] == ["dropped: says nothing beyond the question"]
 
 
 def test_the_quote_is_the_sentence_that_states_the_answers_words_not_only_the_one_naming_its_subject():
@@ -674,3 +679,38 @@ def test_the_quote_is_the_sentence_that_states_the_answers_words_not_only_the_on
                  "The FCCov method is proven to achieve unbiasedness at the sigma-field level [1].", [fccov])
     assert "> “Theoretically, we prove that our method achieves unbiasedness at the sigma-field level.” [1]" \
         in answer.text
+
+
+def test_a_yes_that_restates_what_its_paper_says_is_the_direct_answer():
+    regions = ("Effects of Data Geometry in Early Deep Learning",
+               "We study how a randomly initialized network splits the data manifold into linear regions. "
+               "Our experiments demonstrate that number of linear regions varies across manifolds.")
+    answer = ask("fact", "Does the number of linear regions vary across data manifolds?",
+                 "Yes, the number of linear regions varies across data manifolds [1].", [regions])
+    assert answer.text.startswith("Yes, the number of linear regions varies across data manifolds [1].")
+
+
+def test_a_left_out_part_with_no_name_or_number_is_answered_by_its_sentence():
+    ct = ("Structure Learning of Latent Factors via Clique Search on Correlation Thresholded Graphs",
+          "We propose a fast correlation thresholding (CT) algorithm that learns the number of latent factors "
+          "and a rotationally identifiable model structure. Our clique analysis technique scales well up to "
+          "thousands of variables, while competing methods are not applicable. We establish a finite-sample "
+          "error bound for our method.")
+    answer = ask("fact", "What does the correlation thresholding algorithm learn, and how well does it scale?",
+                 "The CT algorithm learns the number of latent factors and a rotationally identifiable model "
+                 "structure [1].", [ct])
+    assert "> “Our clique analysis technique scales well up to thousands of variables" in answer.text
+    assert "finite-sample" not in answer.text
+
+
+def test_the_questions_finding_put_on_another_sentence_gives_way_to_the_one_that_states_it():
+    mech = ("MechGPT, a language-based strategy for mechanics and materials modeling",
+            "We fine-tune a Large Language Model on multiscale materials failure. The resulting MechGPT model "
+            "is used to explore its capacity for knowledge retrieval, hypothesis generation, and connecting "
+            "knowledge across disparate areas. We find that LLMs are particularly useful to extract structural "
+            "insights through Ontological Knowledge Graphs.")
+    answer = ask("fact", "What does MechGPT find LLMs are particularly useful for?",
+                 "MechGPT finds LLMs particularly useful for knowledge retrieval, hypothesis generation, and "
+                 "connecting knowledge across disparate areas [1].", [mech])
+    assert "useful for knowledge retrieval" not in answer.text
+    assert "> “We find that LLMs are particularly useful to extract structural insights" in answer.text

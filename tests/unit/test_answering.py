@@ -108,6 +108,15 @@ def test_a_capitalised_term_only_the_first_paper_uses_keeps_it_answerable():
     assert abstain_reason([ifs, other], Settings(), "Instruction Following is measured how?") is not None
 
 
+def test_a_paper_called_by_its_title_words_keeps_the_question_answerable():
+    prior = hit(1, "Identifying and Mitigating the Influence of the Prior Distribution in Large Language Models",
+                "LLMs fail at counting because of their prior. Finetuning some layers helps.", dense=0.37, lexical=5.6)
+    other = hit(2, "You can remove GPT2's LayerNorm by fine-tuning", "We fine-tune GPT2 without LayerNorm.",
+                dense=0.35, lexical=4.0)
+    assert abstain_reason([prior, other], Settings(), "Which layers did the prior-distribution paper fine-tune?") is None
+    assert abstain_reason([prior, other], Settings(), "Which layers did the fine-tuning paper change?") is not None
+
+
 def sources_of(hits):
     return [Source(i, h, [h.paper.abstract], [1.0]) for i, h in enumerate(hits, start=1)]
 
