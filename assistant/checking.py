@@ -95,7 +95,8 @@ VAGUE_WORDS = 2  # a sentence adding this few words to the question says less th
 MAX_QUOTES = 3
 FIGURE_SHARED = 2  # question words beyond the title a sentence with a number must share to answer "how many"
 PART_MATCH_FLOOR = 0.35  # a part of the question no sentence matches this well is left to the answer
-PART_WORDS_FLOOR = 0.5  # ... and one that gives no name or number must match it this well
+PART_WORDS_FLOOR = 0.4  # ... and one that gives no name or number must match it this well
+PART_COVERED = 0.85  # a shown quote matching a part this nearly as well as its best sentence answers it already
 QUANTITY_BONUS = 0.1  # a part asking "how often / what share" prefers a sentence that gives a number
 
 
@@ -371,8 +372,8 @@ def moved_phrase(sentence: str, question: str, paper_sentences: Sequence[str], b
                  titles: Sequence[str]) -> tuple[str, str] | None:
     """(the phrase, the paper's sentence that has it) when the sentence repeats two adjacent content
     words of the question that only one sentence of its paper has, is not backed (closest) by it,
-    and shares less than half of the words it adds with it, while that sentence is the one that shares
-    the most words with the question (the finding asked about): the question's predicate put on another
+    and shares less than half of the words it adds with it, while that sentence states a finding and
+    shares the most words with the question (the finding asked about): the question's predicate put on another
     finding ("MechGPT finds LLMs particularly useful for knowledge retrieval, ..." from the sentence
     listing what was explored, where the paper finds them "particularly useful to extract structural
     insights"). Phrases of the titles are left out: they name the subject, not a finding.
@@ -397,8 +398,8 @@ def moved_phrase(sentence: str, question: str, paper_sentences: Sequence[str], b
         holders = [t for t in paper_sentences if pair in _adjacent_pairs(t)]
         if len(holders) != 1 or holders[0] in backing:
             continue
-        if len(question_words & set(analyze(holders[0]))) < closest:
-            continue  # the question's subject ("the post-hoc fixes"), not the finding it asks about
+        if len(question_words & set(analyze(holders[0]))) < closest or not formats.states_finding(holders[0]):
+            continue  # the question's subject ("the post-hoc fixes", "synthetic data"), not the finding it asks
         added = set(analyze(sentence)) - set(analyze(question))
         if added and len(added & set(analyze(holders[0]))) * 2 < len(added):
             return " ".join(pair), holders[0]
@@ -751,6 +752,7 @@ def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSu
     sentence_vectors = {s.n: embed(s.sentences) for s in cited if s.sentences}  # once, not once per part
     for part, vector in zip(parts, embed(parts)):
         best = None
+        matched: dict[tuple[str, int], float] = {}  # how well each cited sentence matches this part
         wants_number = asks_quantity(part)
         for source in cited:
             if source.n not in sentence_vectors:
@@ -759,6 +761,7 @@ def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSu
             for sentence, score in zip(source.sentences, scores):
                 if wants_number and extract_numbers(sentence):
                     score += QUANTITY_BONUS
+                matched[(sentence, source.n)] = score
                 if best is None or score > best[0]:
                     best = (score, sentence, source.n)
         if best is None or best[0] < PART_MATCH_FLOOR:
@@ -767,9 +770,12 @@ def _unanswered_parts(query: Query, sources: list[Source], kept: list[SentenceSu
         new = specifics(sentence) - asked
         words = set(analyze(sentence)) - asked_words
         # with no name or number to tell, a sentence answers a part when most of its words are not shown
-        # yet ("how well does it scale?": "... scales well up to thousands of variables")
+        # yet ("how well does it scale?": "... scales well up to thousands of variables"), and no quote
+        # shown matches the part nearly as well
+        covered = max((matched.get(q, 0.0) for q in quotes + added), default=0.0) >= PART_COVERED * score
         fresh = (not new & shown if new else
-                 score >= PART_WORDS_FLOOR and len(words) >= 3 and len(words & shown_words) * 3 <= len(words))
+                 score >= PART_WORDS_FLOOR and not covered and len(words) >= 3
+                 and len(words & shown_words) * 3 <= len(words))
         if fresh and (sentence, n) not in quotes + added:
             added.append((sentence, n))
             shown |= new

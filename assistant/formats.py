@@ -64,6 +64,15 @@ SPECIFIC_BONUS = 0.03  # per name or number a sentence states (three at most)
 BACKGROUND_PENALTY = 0.1  # an abstract's opening sentence without "we" is background, rarely the finding
 
 
+def states_finding(sentence: str) -> bool:
+    """Whether the sentence states a result as the authors' ("we find that ...", "our results show ...").
+
+    >>> states_finding("We find that LLMs are useful."), states_finding("This study investigates X.")
+    (True, False)
+    """
+    return bool(_CLAIMED_RESULT.search(sentence) or _FINDING_CLAUSE.search(sentence))
+
+
 def quote(text: str) -> str:
     """A sentence shown as the paper's own words."""
     return f"“{text.strip()}”"

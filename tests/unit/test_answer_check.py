@@ -714,3 +714,15 @@ def test_the_questions_finding_put_on_another_sentence_gives_way_to_the_one_that
                  "connecting knowledge across disparate areas [1].", [mech])
     assert "useful for knowledge retrieval" not in answer.text
     assert "> “We find that LLMs are particularly useful to extract structural insights" in answer.text
+
+
+def test_the_questions_subject_repeated_is_not_a_moved_finding():
+    synthetic = ("The Curious Decline of Linguistic Diversity: Training Language Models on Synthetic Text",
+                 "This study investigates the consequences of training language models on synthetic data generated "
+                 "by their predecessors. We focus on linguistic diversity when training is conducted recursively. "
+                 "Our findings reveal a marked decrease in the diversity of the outputs through successive iterations.")
+    answer = ask("fact", "How does training on synthetic data from predecessor models affect linguistic diversity?",
+                 "Training on synthetic data from predecessor models decreases the diversity of the outputs through "
+                 "successive iterations [1].", [synthetic])
+    assert not any("another finding" in s.note for s in answer.dropped)
+    assert answer.text.startswith("Training on synthetic data from predecessor models decreases")
