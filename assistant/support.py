@@ -257,6 +257,9 @@ def reversed_word(sentence: str, evidence_texts: Sequence[str], min_shared: int 
 _RULING_OUT = frozenset("eliminate eliminates eliminating instead rather without not no never avoid avoids avoiding "
                         "replace replaces replacing remove removes removing abandon abandons lack lacks".split())
 RULED_OUT_WINDOW = 6  # words before a phrase in which a ruling-out word puts it out
+# "replace B-trees with learned index models": what comes after "with" / "by" is what is put in
+_REPLACING = frozenset("replace replaces replacing".split())
+_REPLACED_BY = frozenset("with by".split())
 
 
 def ruled_out(sentence: str, texts: Sequence[str]) -> Reversal | None:
@@ -273,6 +276,10 @@ def ruled_out(sentence: str, texts: Sequence[str]) -> Reversal | None:
     >>> ruled_out("PAUs replace fixed activation functions [1].", ["We do away with fixed activation functions."])
     >>> ruled_out("It uses fixed activation functions [1].",
     ...           ["Not only fixed activation functions help.", "It eliminates noise."])
+    >>> ruled_out("Learned index structures are 3x faster [1].",
+    ...           ["We replace B-trees with learned index models."])
+    >>> ruled_out("Binary trees index k-mers [1].", ["We replace binary trees index lookups with learned models."]).word
+    'binary trees'
     """
     from assistant.lexical import _STOPWORDS
     said = word_tokens(strip_markers(sentence))
@@ -288,7 +295,8 @@ def ruled_out(sentence: str, texts: Sequence[str]) -> Reversal | None:
                 if (found[i], found[i + 1]) != phrase:
                     continue
                 before = found[max(0, i - RULED_OUT_WINDOW):i]
-                cues = [w for w in before if w in _RULING_OUT and not (w == "not" and "only" in before)]
+                cues = [w for k, w in enumerate(before) if w in _RULING_OUT and not (w == "not" and "only" in before)
+                        and not (w in _REPLACING and _REPLACED_BY & set(before[k + 1:]))]
                 if cues:
                     ruled, where, cue = ruled + 1, unit, cues[-1]
                 else:
