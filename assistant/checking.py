@@ -393,16 +393,18 @@ def moved_phrase(sentence: str, question: str, paper_sentences: Sequence[str], b
         return None
     asked -= set().union(*(_adjacent_pairs(t) for t in titles))
     question_words = set(analyze(question))
-    closest = max((len(question_words & set(analyze(t))) for t in paper_sentences), default=0)
+    added = set(analyze(sentence)) - question_words
+    papers = [(text, set(analyze(text)), _adjacent_pairs(text)) for text in paper_sentences]  # each read once
+    closest = max((len(question_words & words) for _, words, _ in papers), default=0)
     for pair in sorted(asked):
-        holders = [t for t in paper_sentences if pair in _adjacent_pairs(t)]
-        if len(holders) != 1 or holders[0] in backing:
+        holders = [(text, words) for text, words, pairs in papers if pair in pairs]
+        if len(holders) != 1 or holders[0][0] in backing:
             continue
-        if len(question_words & set(analyze(holders[0]))) < closest or not formats.states_finding(holders[0]):
+        text, words = holders[0]
+        if len(question_words & words) < closest or not formats.states_finding(text):
             continue  # the question's subject ("the post-hoc fixes", "synthetic data"), not the finding it asks
-        added = set(analyze(sentence)) - set(analyze(question))
-        if added and len(added & set(analyze(holders[0]))) * 2 < len(added):
-            return " ".join(pair), holders[0]
+        if added and len(added & words) * 2 < len(added):
+            return " ".join(pair), text
     return None
 
 
@@ -674,9 +676,9 @@ def stated_figure(source: Source, query: Query) -> str | None:
     from assistant.lexical import analyze
     asked = set(analyze(query.text)) - set(analyze(source.paper.title))
     counted = set(analyze(" ".join(counted_things(query.text))))  # "how many GPUs": a figure of GPUs
-    scored = [(len(asked & set(analyze(text))), source.relevance[i] if i < len(source.relevance) else 0.0, text)
-              for i, text in enumerate(source.sentences)
-              if extract_numbers(text) and (not counted or counted & set(analyze(text)))]
+    stemmed = [(i, text, set(analyze(text))) for i, text in enumerate(source.sentences) if extract_numbers(text)]
+    scored = [(len(asked & words), source.relevance[i] if i < len(source.relevance) else 0.0, text)
+              for i, text, words in stemmed if not counted or counted & words]
     best = max((item for item in scored if item[0] >= FIGURE_SHARED), default=None)
     return best[2] if best else None
 

@@ -169,7 +169,7 @@ def _number_contexts(text: str) -> list[tuple[str, set[str]]]:
     plain = _SCIENTIFIC.sub(" ", unicodedata.normalize("NFKC", strip_markers(text)))
     out = []
     for m in _NUMBER.finditer(plain):
-        value, _ = _scaled(_canonical(m.group(1)), _unit(m.group(2) or m.group(3) or ""))
+        value, _ = _number_pair(m)
         near = plain[:m.start()].split()[-PLACE_WINDOW:] + plain[m.end():].split()[:PLACE_WINDOW]
         out.append((value, set(analyze(" ".join(near)))))
     return out
@@ -363,12 +363,16 @@ def extract_numbers(text: str, spelled: bool = False) -> list[tuple[str, str]]:
     [('100', 'x'), ('3', 'x'), ('2', 'x')]
     """
     text = unicodedata.normalize("NFKC", text)
-    pairs = [_scaled(_canonical(m.group(1)), _unit(m.group(2) or m.group(3) or ""))
-             for m in _NUMBER.finditer(_SCIENTIFIC.sub(" ", text))]
+    pairs = [_number_pair(m) for m in _NUMBER.finditer(_SCIENTIFIC.sub(" ", text))]
     pairs += [(_plain(Decimal(m.group(1))), "") for m in _SCIENTIFIC.finditer(text)]
     if spelled:
         pairs += [(_NUMBER_WORDS[w], "") for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS]
     return pairs
+
+
+def _number_pair(match: re.Match[str]) -> tuple[str, str]:
+    """(value, unit) of one `_NUMBER` match, magnitudes scaled ("242k" -> ("242000", ""))."""
+    return _scaled(_canonical(match.group(1)), _unit(match.group(2) or match.group(3) or ""))
 
 
 def _plain(value: Decimal) -> str:
