@@ -8,7 +8,7 @@ its own turns. The server's RSS is sampled throughout. Loops are bounded and not
 loopback. The issue's 16 HTTP clients against `serve` are `benchmarks/soak_http.py`.
 
     .venv/bin/python -m benchmarks.soak [--users 16] [--requests 200] [--data-dir /tmp/bench-soak]
-                                        [--trace DIR]
+                                        [--name soak] [--trace DIR]
 
 Writes results/soak.md and results/soak.json. `--trace DIR` runs the server under tracemalloc
 (`benchmarks/traced_server.py`) with tracing from answer 20, snapshots it after answer 50 and at the end, and writes what grew
@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/bench-soak"))
+    parser.add_argument("--name", default="soak", help="results/NAME.md and NAME.json (default: soak)")
     parser.add_argument("--trace", type=Path, metavar="DIR", help="run the server under tracemalloc; snapshots go here")
     args = parser.parse_args()
     env = server_env(args.data_dir)
@@ -281,12 +282,34 @@ def rss_marks(users: int, requests: int) -> tuple[int, ...]:
     return tuple(sorted(set(m for m in marks if m <= requests)))
 
 
+def trend(samples: list[tuple[int, float]], first: int, last: int) -> float | None:
+    """Least-squares slope of RSS over answers `first`..`last`, in MB per 100 answers: every sample
+    counts, so the few-MB sawtooth of a heap that is trimmed after each answer does not decide it the
+    way two single samples can.
+
+    >>> trend([(0, 900.0), (50, 905.0), (100, 910.0), (100, 908.0), (200, 919.0)], 0, 200)
+    9.4
+    >>> trend([(10, 1.0)], 0, 200) is None
+    True
+    """
+    points = [(n, mb) for n, mb in samples if first <= n <= last]
+    if len({n for n, _ in points}) < 2:
+        return None
+    mean_n = statistics.fmean(n for n, _ in points)
+    mean_mb = statistics.fmean(mb for _, mb in points)
+    slope = (sum((n - mean_n) * (mb - mean_mb) for n, mb in points)
+             / sum((n - mean_n) ** 2 for n, _ in points))
+    return round(100 * slope, 1)
+
+
 def write_results(tally: Tally, args) -> None:
     summary = {"users": args.users} | summarize(tally, args.requests, rss_marks(args.users, args.requests))
     summary["rss_growth_mb_after_50"] = round(rss_at(tally, args.requests) - rss_at(tally, 50), 1)
     # a longer run tells a leak (the same growth every 100 answers) from caches filling up (growth that stops)
     summary["rss_growth_mb_last_100"] = round(rss_at(tally, args.requests) - rss_at(tally, max(50, args.requests - 100)), 1)
-    save("soak", summary, tally, report(summary))
+    summary["rss_trend_mb_per_100"] = {"after_50": trend(tally.rss, 50, args.requests),
+                                       "last_200": trend(tally.rss, max(50, args.requests - 200), args.requests)}
+    save(args.name, summary, tally, report(summary))
 
 
 def snapshot(pid: int, trace: Path, k: int, timeout: float = 300) -> None:
@@ -329,6 +352,8 @@ def report(s: dict) -> str:
     rss = " / ".join(f"{mb:.0f}" for mb in s["rss_mb"].values())
     marks = " / ".join(s["rss_mb"])
     lat = s["latency_s"]
+    slopes = s.get("rss_trend_mb_per_100") or {}
+    trend_text = " / ".join(f"{slopes.get(k):+}" if slopes.get(k) is not None else "–" for k in ("after_50", "last_200"))
     return f"""# Concurrency soak (`python -m benchmarks.soak`)
 
 {s['users']} chat users at once through the real Gradio UI queue (`python -m assistant ui`, loopback,
@@ -346,6 +371,7 @@ Cross-talk check per reply: the answer is to this session's question, and its ch
 | server RSS after {marks} answers | {rss} MB |
 | RSS growth from answer 50 to {s['requests']} | {s['rss_growth_mb_after_50']} MB |
 | RSS growth over the last 100 answers | {s.get('rss_growth_mb_last_100')} MB |
+| RSS trend (least squares, every sample) from answer 50 / over the last 200 answers | {trend_text} MB per 100 answers |
 | machine load average at the end (2 cores) | {s.get('load_average_at_end')} |
 
 The 16 HTTP clients the issue also asks for: `python -m benchmarks.soak_http` (results/soak-http.md).
