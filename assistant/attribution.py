@@ -193,12 +193,52 @@ def distinctive_term(question: str, texts: Sequence[str]) -> str | None:
     """
     if not texts:
         return None
-    for term in [*name_tokens(question), *_CAPITALISED_RUN.findall(question)]:
+    for term in [*name_tokens(question), *_CAPITALISED_RUN.findall(question), *coined_terms(question, texts[0])]:
         flags = 0 if _NAME.fullmatch(term) else re.I
         whole = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", flags)
         if whole.search(texts[0]) and not any(whole.search(text) for text in texts[1:]):
             return term
     return None
+
+
+_WORD = re.compile(r"[A-Za-z][\w]*(?:-[\w]+)*")
+# the paper gives the term its name: "a phenomenon named the curse of separability", "we introduce the
+# view-batch model", "a method dubbed X"
+_EDGE_WORDS = frozenset("a an the our this that these its of in on for to and or with by from is are was were be "
+                        "does do did what which how who why when where".split())  # no term starts or ends so
+# where a coined term ends: punctuation or a word that starts a clause ("the view-batch model that ..."),
+# so that "Instruction Following" is not taken for the "Instruction Following Score" it begins
+_TERM_ENDS = (r"(?=\s*(?:[.,;:()\[\]]|$)|\s+(?:that|which|who|whose|where|to|for|and|or|with|in|on|as|by|from|"
+              r"is|are|was|were)\b)")
+_NAMING = r"(?:named|called|dubbed|termed|coined|introduce|introduces|propose|proposes|present|presents)"
+
+
+def coined_terms(question: str, text: str, longest: int = 4) -> list[str]:
+    """Runs of two to `longest` of the question's words (lower case too) that `text` introduces by
+    name ("named the curse of separability", "we introduce the view-batch model"): a term a paper
+    coins is as good as a name for telling which paper a question is about.
+
+    >>> text = "We uncover a phenomenon named the curse of separability. Mixup helps."
+    >>> coined_terms("What is the curse of separability?", text)
+    ['curse of separability']
+    >>> coined_terms("Does mixup help?", text), coined_terms("What is the curse?", text)
+    ([], [])
+    >>> coined_terms("How is Instruction Following measured?", "We introduce the Instruction Following Score.")
+    []
+    """
+    words = _WORD.findall(question)
+    found: list[str] = []
+    for size in range(longest, 1, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start:start + size]
+            term = " ".join(run)
+            if (run[0].lower() in _EDGE_WORDS or run[-1].lower() in _EDGE_WORDS
+                    or any(term.lower() in f.lower() for f in found)):
+                continue
+            naming = rf"\b{_NAMING}\s+(?:(?:the|a|an|our|this)\s+)?{re.escape(term)}{_TERM_ENDS}"
+            if re.search(naming, text, re.I):
+                found.append(term)
+    return found
 
 
 _CALLED = re.compile(r"\bthe ((?:[\w'-]+[ -]){0,3}[\w'-]+) (?:paper|study|work|article|preprint)\b", re.I)

@@ -87,6 +87,7 @@ ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, 
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
 ORPHANED = "its “this” points back to a sentence that is not shown"
 CUT_OFF = "was cut off at the answer's length limit"
+NO_FIGURE = "gives no figure, where the question asks one that its paper states"
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _POINTS_BACK = re.compile(r"^\W*(?:this|these|that|those|it|they|such)\b", re.I)
 TITLE_ANSWER_WORDS = 3  # words beyond the question, if from its one paper's title, that answer it ("used as an early
@@ -183,12 +184,18 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
     if kept and _vague(kept, sources, query):
         dropped = dropped + [replace(s, note=f"dropped: {VAGUE}") for s in kept]
         kept = []
+    if (kept and not any(_figures(s.text) for s in kept) and (confident or _names_top_paper(query, sources))
+            and stated_figure(sources[0], query)):
+        # "After how many tokens ...?" answered by a sentence with no figure at all: the paper's
+        # sentence with the figure answers instead
+        dropped = dropped + [replace(s, note=f"dropped: {NO_FIGURE}") for s in kept]
+        kept = []
     if kept:
         return kept, dropped, None
     # the model said nothing (and nothing made up) about the paper retrieval is sure of: its sentences answer
     notes = [s.note or "" for s in dropped]
     # nothing of the model's own holds: the paper's sentences answer
-    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE, ORPHANED, CUT_OFF)
+    said_nothing = (VAGUE, UNFOUNDED, AUTHORS_VOICE, ORPHANED, CUT_OFF, NO_FIGURE)
     if ((confident or _names_top_paper(query, sources)) and any(why in n for n in notes for why in said_nothing)
             and all(UNSUPPORTED in n or any(why in n for why in said_nothing) for n in notes)):
         return kept, dropped, None
@@ -674,13 +681,19 @@ def stated_figure(source: Source, query: Query) -> str | None:
     if not asks_quantity(query.text):
         return None
     from assistant.lexical import analyze
-    asked = set(analyze(query.text)) - set(analyze(source.paper.title))
     counted = set(analyze(" ".join(counted_things(query.text))))  # "how many GPUs": a figure of GPUs
-    stemmed = [(i, text, set(analyze(text))) for i, text in enumerate(source.sentences) if extract_numbers(text)]
-    scored = [(len(asked & words), source.relevance[i] if i < len(source.relevance) else 0.0, text)
-              for i, text, words in stemmed if not counted or counted & words]
-    best = max((item for item in scored if item[0] >= FIGURE_SHARED), default=None)
-    return best[2] if best else None
+    stemmed = [(i, text, set(analyze(text))) for i, text in enumerate(source.sentences) if _figures(text)]
+    title = set(analyze(source.paper.title))
+    # the question's words beyond the title; where those find nothing, all its words if it names what it
+    # counts (the title may hold what is asked: "... Predicts Human Reading Times Best with About Two
+    # Billion Training Tokens", asked "After how many training tokens ...?")
+    for asked in (set(analyze(query.text)) - title, set(analyze(query.text)) if counted else set()):
+        scored = [(len(asked & words), source.relevance[i] if i < len(source.relevance) else 0.0, text)
+                  for i, text, words in stemmed if not counted or counted & words]
+        best = max((item for item in scored if item[0] >= FIGURE_SHARED), default=None)
+        if best:
+            return best[2]
+    return None
 
 
 def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Query) -> list[tuple[str, int]]:

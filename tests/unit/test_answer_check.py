@@ -170,6 +170,29 @@ def test_a_quote_the_answer_repeats_word_for_word_is_not_shown_twice():
     assert answer.text.count("40% on WMT") == 1
 
 
+SURPRISAL = ("Transformer-Based Language Model Surprisal Predicts Human Reading Times Best with About Two "
+             "Billion Training Tokens",
+             "Psycholinguistic studies disagree on how language model quality relates to reading times. The current "
+             "work evaluates surprisal estimates from model variants that vary in training data and capacity on "
+             "their ability to predict human reading times. The results show that surprisal estimates provide the "
+             "best fit after seeing about two billion training tokens, after which they diverge.")
+
+
+def test_an_answer_to_how_many_with_no_figure_gives_way_to_the_sentence_with_it():
+    """The default model answered "After how many training tokens ...?" with the abstract's aim, no
+    figure at all; every word the question asks is in the title, and the figure is spelled out."""
+    answer = ask("fact", "After how many training tokens does language model surprisal best predict human reading times?",
+                 "The current work evaluates surprisal estimates from model variants that vary in training data and "
+                 "capacity on their ability to predict human reading times [1].", [SURPRISAL])
+    assert not answer.abstained and answer.text.startswith("The abstract says:")
+    assert "about two billion training tokens" in answer.text
+    assert "The current work evaluates" not in answer.text.split("The abstract says:")[0]
+    # an answer that gives the figure stays the answer
+    kept = ask("fact", "After how many training tokens does language model surprisal best predict human reading times?",
+               "Surprisal predicts reading times best after about two billion training tokens [1].", [SURPRISAL])
+    assert kept.text.startswith("Surprisal predicts reading times best after about two billion training tokens [1].")
+
+
 def test_an_invented_number_gives_way_to_the_papers_own_figure():
     answer = ask("fact", "How much does the competence curriculum speed up training?",
                  "It speeds up training by 75% on WMT [1].", [CCL])

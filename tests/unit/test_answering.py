@@ -108,6 +108,21 @@ def test_a_capitalised_term_only_the_first_paper_uses_keeps_it_answerable():
     assert abstain_reason([ifs, other], Settings(), "Instruction Following is measured how?") is not None
 
 
+def test_a_term_the_first_paper_coins_keeps_the_question_answerable():
+    """"What is the curse of separability?" and "What does the view-batch model adjust?" were refused
+    with the right paper first: lower-case terms, but each named so by its paper."""
+    mixup = hit(1, "Provable Benefit of Mixup for Finding Optimal Decision Boundaries",
+                "For vanilla training, we uncover an interesting phenomenon named the curse of separability. "
+                "We introduce the view-batch model that adjusts the schedule.", dense=0.27, lexical=4.9)
+    other = hit(2, "Causal Abstraction for Faithful Model Interpretation", "A curse of dimensionality in models.",
+                dense=0.25, lexical=3.0)
+    assert abstain_reason([mixup, other], Settings(), "What is the curse of separability?") is None
+    assert abstain_reason([mixup, other], Settings(), "What does the view-batch model adjust?") is None
+    # the same words, not named by the paper, or used by another paper too, say nothing about which paper
+    assert abstain_reason([mixup, other], Settings(), "What is the vanilla training of separability?") is not None
+    assert abstain_reason([mixup, other], Settings(), "Is there a curse of dimensionality?") is not None
+
+
 def test_a_paper_called_by_its_title_words_keeps_the_question_answerable():
     prior = hit(1, "Identifying and Mitigating the Influence of the Prior Distribution in Large Language Models",
                 "LLMs fail at counting because of their prior. Finetuning some layers helps.", dense=0.37, lexical=5.6)
