@@ -21,7 +21,7 @@ _LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|
 _DETAIL = re.compile(r"^\s*(according to|in the\b.{3,120}\b(paper|study|work|framework|method)\b\s*,)|"
                      r"\bhow (much|many|often|large|big|long|fast|well|far)\b|"
                      r"\bwhat (\S+ ){0,4}(fraction|share|percentage|proportion|scores?|accuracy|size|value|rate)\b", re.I)
-_COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow does .{3,80} (compare|differ)|\bdifference(s)? between\b|"
+_COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow does .{3,80} (compare|differ)\b|\bdifference(s)? between\b|"
                       r"\b(two|both) (papers|studies|works)\b", re.I)
 # "X versus Y" compares two papers, unless the question asks for one number ("accuracy on A versus B")
 _VERSUS = re.compile(r"\bversus\b|\bvs\.?\s", re.I)

@@ -37,6 +37,10 @@ def test_intent_of_typical_questions():
     assert classify_intent("Which papers study hypergraph neural networks?") == "topic"
     assert classify_intent("What BLEU score did the model reach?") == "fact"
     assert classify_intent("and the dataset?", [{"role": "user", "content": "x"}]) == "fact"
+    # "how does X compare with Y" sets two papers side by side; "how does X perform compared with"
+    # a baseline asks one paper's result (it got a table beside an unrelated second paper)
+    assert classify_intent("How does BERT compare with GPT-2 on GLUE?") == "compare"
+    assert classify_intent("How does Hedgehog perform compared with standard softmax attention?") == "fact"
 
 
 def test_a_stated_finding_is_matched_as_a_fact_but_answered_as_a_lookup():
