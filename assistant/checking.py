@@ -92,6 +92,10 @@ _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _POINTS_BACK = re.compile(r"^\W*(?:this|these|that|those|it|they|such)\b", re.I)
 TITLE_ANSWER_WORDS = 3  # words beyond the question, if from its one paper's title, that answer it ("used as an early
 # stopping criterion"); a sentence listing or naming papers by their titles still says nothing
+# verbs that point at a paper without saying anything of it: "This is revealed in the Byte BPE ... paper [1]",
+# "This perturbation is described in [1]"
+POINTER_WORDS = ("revealed shown described discussed stated mentioned explained presented reported demonstrated "
+                 "studied addressed explored investigated covered detailed outlined examined analyzed analysed")
 VAGUE_WORDS = 2  # a sentence adding this few words to the question says less than its quote
 MAX_QUOTES = 3
 FIGURE_SHARED = 2  # question words beyond the title a sentence with a number must share to answer "how many"
@@ -260,7 +264,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {AUTHORS_VOICE}"
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
-        elif (adds_nothing(plain, [query.text, *titles.values(), *earlier])  # "There is an early paper on X [2]"
+        elif (adds_nothing(plain, [query.text, *titles.values(), *earlier, POINTER_WORDS])  # "There is an early paper on X [2]"
               and (len(new_words(plain, [query.text, *earlier])) < TITLE_ANSWER_WORDS
                    or named or len(set(cited)) > 1)  # titles listed, not a paper's answer in its title's words
               and (out or not restated_finding(plain, query.text, cited_sentences))):  # "Yes, <its finding>"

@@ -193,6 +193,26 @@ def test_an_answer_to_how_many_with_no_figure_gives_way_to_the_sentence_with_it(
     assert kept.text.startswith("Surprisal predicts reading times best after about two billion training tokens [1].")
 
 
+BPE = ("Byte BPE Tokenization as an Inverse string Homomorphism",
+       "Tokenization is an important preprocessing step. In this work, we demonstrate that tokenization acts as "
+       "an inverse homomorphism between strings and tokens. Our analysis reveals that the expressiveness of neural "
+       "architectures in recognizing context-free languages is not affected by tokenization.")
+
+
+def test_a_sentence_that_only_points_at_the_paper_says_nothing():
+    """"This is revealed in the Byte BPE ... paper [1]" was the whole answer to a yes/no question."""
+    question = "Does tokenization affect the expressiveness of neural architectures in recognizing context-free languages?"
+    answer = ask("fact", question, "The expressiveness of neural architectures in recognizing context-free languages "
+                 "is not affected by tokenization [1]. This is revealed in the Byte BPE Tokenization as an Inverse "
+                 "string Homomorphism paper [1].", [BPE])
+    assert answer.text.startswith("The expressiveness of neural architectures in recognizing context-free "
+                                  "languages is not affected by tokenization [1].")
+    assert "This is revealed" not in answer.text
+    alone = ask("fact", question, "This is revealed in the Byte BPE Tokenization as an Inverse string "
+                "Homomorphism paper [1].", [BPE])
+    assert "This is revealed" not in alone.text and "is not affected by tokenization." in alone.text
+
+
 def test_an_invented_number_gives_way_to_the_papers_own_figure():
     answer = ask("fact", "How much does the competence curriculum speed up training?",
                  "It speeds up training by 75% on WMT [1].", [CCL])

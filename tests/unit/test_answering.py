@@ -148,6 +148,20 @@ def test_prompt_puts_sources_first_and_instruction_last():
     assert user.rstrip().endswith(prompts.INSTRUCTIONS["fact"])
 
 
+def test_a_fact_question_lets_the_model_read_more_than_the_two_quotes_shown():
+    """"Which knowledge is acquired fastest, and which is not stably acquired?": the two best-matching
+    sentences held the first part only, so the model could not answer the second."""
+    sentences = ["Models are probed.", "We plot probing across iterations.", "Linguistic knowledge is acquired fast.",
+                 "Facts are slower.", "Reasoning is not stably acquired.", "Code is released."]
+    paper = Paper("p1", "Probing Across Time", " ".join(sentences))
+    source = Source(1, Hit(paper, 1.0, 1, evidence=sentences[2:4]), sentences, [0.1, 0.3, 0.9, 0.5, 0.6, 0.0])
+    user = build_messages(Query("Which knowledge is fastest, which is unstable?", "fact"), [source])[1]["content"]
+    assert "Reasoning is not stably acquired." in user and "We plot probing" in user
+    assert "Code is released." not in user and "Models are probed." not in user
+    # in the abstract's order
+    assert user.index("We plot probing") < user.index("Linguistic knowledge") < user.index("Reasoning is")
+
+
 def test_refusals_are_recognised():
     assert is_refusal(prompts.CANNOT_ANSWER)
     assert is_refusal("The sources do not mention the learning rate.")
