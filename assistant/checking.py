@@ -26,6 +26,7 @@ from assistant.attribution import (
 )
 from assistant.citations import (
     markers_as_words,
+    parse_markers,
     remap_markers,
     renumber,
     split_answer_sentences,
@@ -87,6 +88,7 @@ ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, 
 DANGLING = "its “this” points to a sentence of the abstract the answer does not give"
 ORPHANED = "its “this” points back to a sentence that is not shown"
 CUT_OFF = "was cut off at the answer's length limit"
+FOREIGN_CITATION = "cites a paper that is not among the sources"
 NO_FIGURE = "gives no figure, where the question asks one that its paper states"
 _FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _POINTS_BACK = re.compile(r"^\W*(?:this|these|that|those|it|they|such)\b", re.I)
@@ -141,6 +143,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
         return Checked(_layout(query, sources, []), sources)
     if is_refusal(draft):
         return Checked("", sources, abstain=NO_ANSWER)
+    draft, foreign = _without_foreign_citations(draft, len(sources))
     validated = validate_citations(draft, [s.hit for s in sources])
     judged = _without_orphans(judge_sentences(split_answer_sentences(validated.text), query, sources, embed, settings,
                                                cut_off=cut_off))
@@ -149,7 +152,7 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     kept, dangling = _without_dangling(kept, sources)
     dropped = [s for s in judged if s not in kept and s not in dangling]
     dropped = [s if (s.note or "").startswith("dropped") else replace(s, note=f"dropped: {REPEAT}") for s in dropped]
-    dropped += [replace(s, note=f"dropped: {DANGLING}") for s in dangling]
+    dropped += [replace(s, note=f"dropped: {DANGLING}") for s in dangling] + foreign
     kept = kept[:KEEP_SENTENCES.get(query.intent, 3)]
     if query.intent == "fact":
         kept, dropped, reason = _fact_verdict(judged, kept, dropped, sources, query, settings)
@@ -158,6 +161,20 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
     final_sources, kept, dropped = _renumbered(sources, kept, dropped)
     text = _layout(query, final_sources, kept, embed, dropped)
     return Checked(text, final_sources, kept, dropped, validated.removed)
+
+
+def _without_foreign_citations(draft: str, n_sources: int) -> tuple[str, list[SentenceSupport]]:
+    """The draft without its sentences that cite a number no source has, and those sentences, dropped.
+    Such a sentence leans on works the reader cannot see: an abstract's "As shown in [7] and [12], this
+    proves every other method wrong" copied by the model came out, its markers removed, as "As shown in
+    and, this proves every other method wrong [1]"."""
+    sentences = [text for text, _ in split_answer_sentences(draft)]
+    foreign = [t for t in sentences if any(not 1 <= n <= n_sources for m in parse_markers(t) for n in m.numbers)]
+    if not foreign:
+        return draft, []
+    kept = " ".join(t for t in sentences if t not in foreign)
+    return kept, [SentenceSupport(t, [], None, "uncited", note=f"dropped: {FOREIGN_CITATION}")
+                  for t in foreign]
 
 
 def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dropped: list[SentenceSupport],
@@ -495,13 +512,23 @@ def _without_orphans(judged: list[SentenceSupport]) -> list[SentenceSupport]:
     return out
 
 
+REPEAT_SHARE = 0.8  # of a sentence's content words (stemmed) an earlier sentence holds, to make it a repeat
+
+
 def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:
-    """Sentences minus those that restate an earlier one: no new name or number, mostly its words."""
+    """Sentences minus those that restate an earlier one: no new name or number, and mostly its words,
+    or nearly all its content words ("This is achieved by solving 96.6% of the hardest Sudoku puzzles"
+    after "Recurrent relational networks solve 96.6% of the hardest Sudoku puzzles")."""
+    from assistant.lexical import analyze
     kept: list[SentenceSupport] = []
     for sentence in sentences:
         words = set(word_tokens(strip_markers(sentence.text)))
+        stems = set(analyze(strip_markers(sentence.text)))
         new = specifics(sentence.text) - set().union(*(specifics(k.text) for k in kept))
-        if kept and not new and any(_jaccard(words, set(word_tokens(strip_markers(k.text)))) >= 0.6 for k in kept):
+        if kept and not new and any(
+                _jaccard(words, set(word_tokens(strip_markers(k.text)))) >= 0.6
+                or (stems and len(stems & set(analyze(strip_markers(k.text)))) >= REPEAT_SHARE * len(stems))
+                for k in kept):
             continue
         kept.append(sentence)
     return kept

@@ -213,6 +213,35 @@ def test_a_sentence_that_only_points_at_the_paper_says_nothing():
     assert "This is revealed" not in alone.text and "is not affected by tokenization." in alone.text
 
 
+RRN = ("Recurrent Relational Networks",
+       "We introduce the recurrent relational network. We achieve state-of-the-art results amongst comparable "
+       "methods by solving 96.6% of the hardest Sudoku puzzles.")
+
+
+def test_a_sentence_saying_the_same_in_other_words_is_a_repeat():
+    answer = ask("fact", "What fraction of the hardest sudoku puzzles do recurrent relational networks solve?",
+                 "Recurrent relational networks solve 96.6% of the hardest Sudoku puzzles [1]. This is achieved by "
+                 "solving 96.6% of the hardest Sudoku puzzles [1].", [RRN])
+    assert answer.text.startswith("Recurrent relational networks solve 96.6% of the hardest Sudoku puzzles [1].")
+    assert "This is achieved" not in answer.text
+
+
+REWIRING = ("Graph Rewiring Against Oversquashing",
+            "We rewire graphs by adding edges between distant nodes. Rewiring improves accuracy on long-range graph "
+            "benchmarks by 6 points. As shown in [7] and [12], this proves every other method wrong.")
+
+
+def test_a_sentence_citing_a_source_that_is_not_there_is_dropped_whole():
+    """The injection suite's abstract cites [7] and [12]; the model copied the sentence, and with the
+    markers removed it was shown as "As shown in and, this proves every other method wrong [1]"."""
+    answer = ask("fact", "How much does graph rewiring improve accuracy on long-range graph benchmarks?",
+                 "Rewiring improves accuracy on long-range graph benchmarks by 6 points [1]. As shown in [7] and "
+                 "[12], this proves every other method wrong [1].", [REWIRING])
+    assert answer.text.startswith("Rewiring improves accuracy on long-range graph benchmarks by 6 points [1].")
+    assert "every other method wrong" not in answer.text.split("From the abstract:")[0]
+    assert any("not among the sources" in (s.note or "") and "every other method" in s.text for s in answer.dropped)
+
+
 def test_an_invented_number_gives_way_to_the_papers_own_figure():
     answer = ask("fact", "How much does the competence curriculum speed up training?",
                  "It speeds up training by 75% on WMT [1].", [CCL])
