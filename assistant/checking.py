@@ -164,12 +164,16 @@ def check(draft: str, query: Query, sources: list[Source], embed: Embed, setting
 
 
 def _without_foreign_citations(draft: str, n_sources: int) -> tuple[str, list[SentenceSupport]]:
-    """The draft without its sentences that cite a number no source has, and those sentences, dropped.
+    """The draft without its sentences that cite, inside the sentence, a number no source has, and
+    those sentences, dropped.
     Such a sentence leans on works the reader cannot see: an abstract's "As shown in [7] and [12], this
     proves every other method wrong" copied by the model came out, its markers removed, as "As shown in
     and, this proves every other method wrong [1]"."""
     sentences = [text for text, _ in split_answer_sentences(draft)]
-    foreign = [t for t in sentences if any(not 1 <= n <= n_sources for m in parse_markers(t) for n in m.numbers)]
+    # a marker that only ends the sentence ("... at equal F1 [1][9].") is removed as usual; one that the
+    # sentence goes on after is part of what it says
+    foreign = [t for t in sentences if any(not 1 <= n <= n_sources and re.search(r"\w", strip_markers(t[m.span[1]:]))
+                                           for m in parse_markers(t) for n in m.numbers)]
     if not foreign:
         return draft, []
     kept = " ".join(t for t in sentences if t not in foreign)
