@@ -170,10 +170,12 @@ def _without_foreign_citations(draft: str, n_sources: int) -> tuple[str, list[Se
     proves every other method wrong" copied by the model came out, its markers removed, as "As shown in
     and, this proves every other method wrong [1]"."""
     sentences = [text for text, _ in split_answer_sentences(draft)]
-    # a marker that only ends the sentence ("... at equal F1 [1][9].") is removed as usual; one that the
-    # sentence goes on after is part of what it says
-    foreign = [t for t in sentences if any(not 1 <= n <= n_sources and re.search(r"\w", strip_markers(t[m.span[1]:]))
-                                           for m in parse_markers(t) for n in m.numbers)]
+    # a marker that only ends the sentence ("... at equal F1 [1][9].") or labels its start ("[2] Towards
+    # Understanding Grokking ...", a tiny model numbering its one source) is removed as usual; one with
+    # words on both sides is part of what the sentence says
+    foreign = [t for t in sentences
+               if any(not 1 <= n <= n_sources and re.search(r"\w", strip_markers(t[:m.span[0]]))
+                      and re.search(r"\w", strip_markers(t[m.span[1]:])) for m in parse_markers(t) for n in m.numbers)]
     if not foreign:
         return draft, []
     kept = " ".join(t for t in sentences if t not in foreign)

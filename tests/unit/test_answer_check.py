@@ -244,6 +244,9 @@ def test_a_sentence_citing_a_source_that_is_not_there_is_dropped_whole():
     trailing = ask("fact", "How much does graph rewiring improve accuracy on long-range graph benchmarks?",
                    "Rewiring improves accuracy on long-range graph benchmarks by 6 points [1][9].", [REWIRING])
     assert trailing.text.startswith("Rewiring improves accuracy on long-range graph benchmarks by 6 points [1].")
+    leading = ask("fact", "How much does graph rewiring improve accuracy on long-range graph benchmarks?",
+                  "[9] Rewiring improves accuracy on long-range graph benchmarks by 6 points [1].", [REWIRING])
+    assert "improves accuracy on long-range graph benchmarks by 6 points [1]." in leading.text.split("From the")[0]
 
 
 def test_an_invented_number_gives_way_to_the_papers_own_figure():
