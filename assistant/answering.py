@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from assistant import formats, prompts
-from assistant.attribution import called_by_title, distinctive_term, name_tokens, named_sources, paper_names
+from assistant.attribution import name_tokens, named_sources, names_first_paper, paper_names
 from assistant.checking import Checked, failed_checks
 from assistant.citations import validate_citations
 from assistant.config import Settings
@@ -80,10 +80,8 @@ def abstain_reason(hits: list[Hit], settings: Settings, question: str = "") -> s
         return None
     if question and _names_in(question, hits[0].paper):  # "the Reinforcer for Chinese G2P": the first paper's own term
         return None
-    if question and distinctive_term(question, [f"{h.paper.title} {h.paper.abstract}" for h in hits]):
-        return None  # "the Instruction Following Score": a term only the first paper uses
-    if question and called_by_title(question, [h.paper.title for h in hits]):
-        return None  # "the prior-distribution paper"
+    if question and names_first_paper(question, [h.paper for h in hits]):
+        return None  # "the Instruction Following Score", "the curse of separability", "the prior-distribution paper"
     # both signals weak: no passage is close in meaning and none shares the question's rare words.
     # Closeness in meaning is read over every retrieved paper, not the first three: the ranking may
     # be another embedder's (the quality index), which can place the paper closest in MiniLM's

@@ -264,3 +264,11 @@ def called_by_title(question: str, titles: Sequence[str]) -> bool:
         if called and called <= stems[0] and not any(called <= other for other in stems[1:]):
             return True
     return False
+
+
+def names_first_paper(question: str, papers: Sequence) -> bool:
+    """Whether the question points at the first of `papers` (anything with `title` and `abstract`)
+    by a term only that paper uses or coins (`distinctive_term`), or by its title's words
+    (`called_by_title`): the one test abstention and the answer checks both ask."""
+    return (distinctive_term(question, [f"{p.title} {p.abstract}" for p in papers]) is not None
+            or called_by_title(question, [p.title for p in papers]))

@@ -19,9 +19,8 @@ from assistant import formats, prompts
 from assistant.attribution import (
     UNSUPPORTED,
     attribute,
-    called_by_title,
-    distinctive_term,
     named_sources,
+    names_first_paper,
     paper_names,
 )
 from assistant.citations import (
@@ -230,12 +229,11 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
 
 
 def _names_top_paper(query: Query, sources: list[Source]) -> bool:
-    """Whether the question names the first paper by its title's name ("Padé Activation Units"), or
-    by a term only that paper uses ("the IFS")."""
+    """Whether the question names the first paper by its title's name ("Padé Activation Units"), by
+    a term only that paper uses ("the IFS"), or by its title's words."""
     titles = {s.n: s.paper.title for s in sources}
     return (sources[0].n in named_sources(query.text, paper_names(titles), titles)
-            or distinctive_term(query.text, [f"{s.paper.title} {s.paper.abstract}" for s in sources]) is not None
-            or called_by_title(query.text, list(titles.values())))
+            or names_first_paper(query.text, [s.paper for s in sources]))
 
 
 def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, sources: Sequence[Source],
@@ -287,7 +285,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {AUTHORS_VOICE}"
         elif turned:  # before "says nothing new": "LMs hallucinate more" may add no word, and is wrong
             note = f"dropped: {REVERSED} (“{turned.word}” where its paper says “{turned.opposite}”)"
-        elif (adds_nothing(plain, [query.text, *titles.values(), *earlier, POINTER_WORDS])  # "There is an early paper on X [2]"
+        # "There is an early paper on X [2]", "This is revealed in the X paper [1]"
+        elif (adds_nothing(plain, [query.text, *titles.values(), *earlier, POINTER_WORDS])
               and (len(new_words(plain, [query.text, *earlier])) < TITLE_ANSWER_WORDS
                    or named or len(set(cited)) > 1)  # titles listed, not a paper's answer in its title's words
               and (out or not restated_finding(plain, query.text, cited_sentences))):  # "Yes, <its finding>"
@@ -527,16 +526,16 @@ def _without_repeats(sentences: list[SentenceSupport]) -> list[SentenceSupport]:
     after "Recurrent relational networks solve 96.6% of the hardest Sudoku puzzles")."""
     from assistant.lexical import analyze
     kept: list[SentenceSupport] = []
+    seen: list[tuple[set[str], set[str]]] = []  # (words, stems) of each kept sentence
     for sentence in sentences:
-        words = set(word_tokens(strip_markers(sentence.text)))
-        stems = set(analyze(strip_markers(sentence.text)))
+        plain = strip_markers(sentence.text)
+        words, stems = set(word_tokens(plain)), set(analyze(plain))
         new = specifics(sentence.text) - set().union(*(specifics(k.text) for k in kept))
-        if kept and not new and any(
-                _jaccard(words, set(word_tokens(strip_markers(k.text)))) >= 0.6
-                or (stems and len(stems & set(analyze(strip_markers(k.text)))) >= REPEAT_SHARE * len(stems))
-                for k in kept):
+        if kept and not new and any(_jaccard(words, w) >= 0.6
+                                    or (stems and len(stems & st) >= REPEAT_SHARE * len(stems)) for w, st in seen):
             continue
         kept.append(sentence)
+        seen.append((words, stems))
     return kept
 
 
