@@ -53,6 +53,7 @@ class Tally:
     pid: int = 0  # the server's
     snapshot_at: int | None = None  # answers after which a traced server snapshots its heap
     trace_from: int = 20  # answers after which a traced server starts tracing
+    chats_dir: Path | None = None  # where the UI server saves chats
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -61,11 +62,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/bench-soak"))
+    parser.add_argument("--saved-chats", type=int, default=0, metavar="N",
+                        help="start with N saved chats of 4 turns each, as a user with a long history has (default 0)")
     parser.add_argument("--name", default="soak", help="results/NAME.md and NAME.json (default: soak)")
     parser.add_argument("--trace", type=Path, metavar="DIR", help="run the server under tracemalloc; snapshots go here")
     args = parser.parse_args()
     env = server_env(args.data_dir)
     titles = ensure_index(args.data_dir, env)
+    seed_chats(args.data_dir / "chats", args.saved_chats)
     port = free_port()
     module = "assistant"
     if args.trace:
@@ -77,6 +81,7 @@ def main() -> None:
     try:
         url = wait_for(port, server)
         tally = run_users(url, server.pid, titles, args.users, args.requests, snapshot_at=50 if args.trace else None)
+        tally.chats_dir = args.data_dir / "chats"
         if args.trace:
             snapshot(server.pid, args.trace, 2)
     finally:
@@ -103,10 +108,28 @@ def ensure_index(data_dir: Path, env: dict[str, str]) -> list[str]:
     papers = ingest.read_paths(None).papers[:PAPERS]
     corpus = data_dir / "soak.jsonl"
     data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(data_dir / "chats", ignore_errors=True)  # every run starts with no saved chats: runs compare
     corpus.write_text("".join(json.dumps({"title": p.title, "abstract": p.abstract}) + "\n" for p in papers))
     subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus)], env=env, cwd=ROOT, check=True,
                    stderr=subprocess.DEVNULL)
     return [p.title for p in papers]
+
+
+def seed_chats(root: Path, n: int) -> None:
+    """`n` saved chats of four turns each about bundled papers, as the UI saves them (about 30 KB each)."""
+    import ingest
+    from ui.chat import Turn
+    from ui.history import ChatStore
+    papers, store = ingest.read_paths(None).papers, ChatStore(root)
+    for c in range(n):
+        turns = []
+        for t in range(4):
+            paper = papers[(4 * c + t) % len(papers)]
+            turn = Turn(f"What does the paper '{paper.title}' propose? (saved chat {c})", html=f"<p>{paper.abstract}</p>",
+                        text=paper.abstract, sources_html=f"<div>{paper.abstract * 2}</div>")
+            turn.references = [(1, paper)]
+            turns.append(turn.to_dict())
+        store.save(f"20260101-000000-{c:08x}", turns)
 
 
 def free_port() -> int:
@@ -260,7 +283,7 @@ def summarize(tally: Tally, requests: int, marks: tuple[int, ...]) -> dict:
                       "mean": round(statistics.fmean(lat), 2) if lat else None},
         "rss_mb": {str(m): round(rss_at(tally, m), 1) for m in marks if m <= requests},
         "llm": LLM, "max_tokens": MAX_TOKENS, "concurrency": 2, "papers": PAPERS,
-        "load_average_at_end": round(os.getloadavg()[0], 1),
+        "load_average_at_end": round(os.getloadavg()[0], 1), "saved_chats": saved_chats(tally),
         "first_errors": tally.errors[:5], "first_crosstalk": tally.crosstalk[:5]}
 
 
@@ -270,6 +293,11 @@ def save(name: str, summary: dict, tally: Tally, markdown: str) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(summary | {"rss_samples": tally.rss}, indent=1))
     (RESULTS / f"{name}.md").write_text(markdown)
     print(markdown)
+
+
+def saved_chats(tally: Tally) -> int | None:
+    """How many chats the server had saved by the end (the UI soak's; None for the HTTP soak)."""
+    return len(list(tally.chats_dir.glob("*.json"))) if tally.chats_dir else None
 
 
 def rss_marks(users: int, requests: int) -> tuple[int, ...]:
@@ -303,7 +331,8 @@ def trend(samples: list[tuple[int, float]], first: int, last: int) -> float | No
 
 
 def write_results(tally: Tally, args) -> None:
-    summary = {"users": args.users} | summarize(tally, args.requests, rss_marks(args.users, args.requests))
+    summary = {"users": args.users, "saved_chats_at_start": args.saved_chats} | summarize(
+        tally, args.requests, rss_marks(args.users, args.requests))
     summary["rss_growth_mb_after_50"] = round(rss_at(tally, args.requests) - rss_at(tally, 50), 1)
     # a longer run tells a leak (the same growth every 100 answers) from caches filling up (growth that stops)
     summary["rss_growth_mb_last_100"] = round(rss_at(tally, args.requests) - rss_at(tally, max(50, args.requests - 100)), 1)
@@ -373,6 +402,7 @@ Cross-talk check per reply: the answer is to this session's question, and its ch
 | RSS growth over the last 100 answers | {s.get('rss_growth_mb_last_100')} MB |
 | RSS trend (least squares, every sample) from answer 50 / over the last 200 answers | {trend_text} MB per 100 answers |
 | machine load average at the end (2 cores) | {s.get('load_average_at_end')} |
+| saved chats at the start / end | {s.get('saved_chats_at_start')} / {s.get('saved_chats')} |
 
 The 16 HTTP clients the issue also asks for: `python -m benchmarks.soak_http` (results/soak-http.md).
 """

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -25,11 +26,27 @@ def new_chat_id() -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
 
+def _entry(path: Path) -> dict[str, Any] | None:
+    """{"id", "title", "updated"} of one chat file, or None when it is not a readable chat."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # a half-copied or foreign file is not a chat
+    if not (isinstance(data, dict) and data.get("id") == path.stem):
+        return None
+    return {"id": path.stem, "title": data.get("title") or "(untitled)", "updated": data.get("updated", 0)}
+
+
 class ChatStore:
     """List, read, write and delete saved chats in one directory."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        # what list() read of each file, keyed by its name, with the (inode, mtime, size) it had then: a page
+        # lists every chat after every answer, and reading each whole chat for its title made that cost
+        # grow with the history (7 MB of JSON after 250 soak chats) and the server's heap with it
+        self._listed: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
+        self._lock = threading.Lock()
 
     def path(self, chat_id: str) -> Path:
         if not _ID.match(chat_id or ""):
@@ -40,15 +57,18 @@ class ChatStore:
         """{"id", "title", "updated"} of every readable chat, most recently updated first."""
         if not self.root.is_dir():
             return []
-        chats = []
-        for path in self.root.glob("*.json"):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue  # a half-copied or foreign file is not a chat
-            if isinstance(data, dict) and data.get("id") == path.stem:
-                chats.append({"id": path.stem, "title": data.get("title") or "(untitled)",
-                              "updated": data.get("updated", 0)})
+        with self._lock:
+            seen = {}
+            for path in self.root.glob("*.json"):
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a save writes a new file (a new inode)
+                known = self._listed.get(path.name)
+                seen[path.name] = known if known and known[0] == key else (key, _entry(path))
+            self._listed = seen  # deleted chats drop out
+            chats = [entry for _, entry in seen.values() if entry is not None]
         return sorted(chats, key=lambda c: c["updated"], reverse=True)
 
     def load(self, chat_id: str) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@ keeps the draft only as an unchecked, stopped reply, and saved chats come back a
 export as Markdown with their references."""
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,20 @@ def test_store_writes_whole_files_and_rejects_odd_ids(tmp_path):
         store.load("../etc/passwd")
     store.delete("20260101-000000-abcdef12")
     assert store.list() == []
+
+
+def test_listing_reads_only_chats_changed_since_the_last(tmp_path, monkeypatch):
+    store = ChatStore(tmp_path)
+    for n, question in enumerate(["first question", "second question"]):
+        store.save(f"20260101-00000{n}-abcdef12", [Turn(question, "<p>a</p>", text="a").to_dict()])
+    assert [c["title"] for c in store.list()] == ["second question", "first question"]
+    read = []
+    real_read_text = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **kw: read.append(self.name) or real_read_text(self, *a, **kw))
+    assert [c["title"] for c in store.list()] == ["second question", "first question"]
+    assert read == []  # nothing changed: no chat is parsed again
+    store.save("20260101-000000-abcdef12", [Turn("first question", "<p>a</p>", text="a").to_dict()] * 2)
+    assert [c["title"] for c in store.list()] == ["first question", "second question"]  # updated since
+    assert read == ["20260101-000000-abcdef12.json"]
+    store.delete("20260101-000001-abcdef12")
+    assert [c["id"] for c in store.list()] == ["20260101-000000-abcdef12"]
