@@ -18,10 +18,13 @@ _LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|
                      r"(that|which|where|whose)\b", re.I)
 # A question that asks for a detail of a paper it names ("According to the study of X, how often
 # ...?") wants the detail, not the paper.
-_DETAIL = re.compile(r"^\s*(according to|in the\b.{3,120}\b(paper|study|work|framework|method)\b\s*,)|"
+_DETAIL = re.compile(r"^\s*(according to|in the\b.{3,120}\b(paper|study|work|framework|method)\b\s*,)|\baccording to\b|"
+                     # "Which convex relaxation did initial work on X focus on?" asks for the relaxation
+                     r"^\s*(which|what)\s+(?!(paper|study|work|article|method|model|approach|technique|framework|"
+                     r"architecture)s?\b)[a-z][\w-]*(\s+[a-z][\w-]*){0,2}\s+(did|does|do)\b|"
                      r"\bhow (much|many|often|large|big|long|fast|well|far)\b|"
                      r"\bwhat (\S+ ){0,4}(fraction|share|percentage|proportion|scores?|accuracy|size|value|rate)\b", re.I)
-_COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow does .{3,80} (compare|differ)\b|\bdifference(s)? between\b|"
+_COMPARE = re.compile(r"^\s*(compare|contrast)\b|\bhow (does|do) .{3,120}? (compare|differ)\b|\bdifference(s)? between\b|"
                       r"\b(two|both) (papers|studies|works)\b", re.I)
 # "X versus Y" compares two papers, unless the question asks for one number ("accuracy on A versus B")
 _VERSUS = re.compile(r"\bversus\b|\bvs\.?\s", re.I)

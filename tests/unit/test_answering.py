@@ -41,6 +41,13 @@ def test_intent_of_typical_questions():
     # a baseline asks one paper's result (it got a table beside an unrelated second paper)
     assert classify_intent("How does BERT compare with GPT-2 on GLUE?") == "compare"
     assert classify_intent("How does Hedgehog perform compared with standard softmax attention?") == "fact"
+    # a question that refers to a paper ("the paper on", "work on") to ask a detail of it is a fact
+    # question; these three got the lookup card ("What it does / Matches your description") instead
+    assert classify_intent("Why does DSS work, according to the paper on diagonal state space models?") == "fact"
+    assert classify_intent("Which convex relaxation did initial work on ReLU network expressivity focus on?") == "fact"
+    assert classify_intent("How do the learning-by-teaching paper and the paper on the prior distribution "
+                           "differ in how they improve LLMs?") == "compare"
+    assert classify_intent("which paper found that a strong model can improve itself by teaching?") == "lookup"
 
 
 def test_a_stated_finding_is_matched_as_a_fact_but_answered_as_a_lookup():
