@@ -46,6 +46,7 @@ from assistant.support import (
     ruled_out,
     source_support,
     specifics,
+    spelled_numbers,
     uncounted,
 )
 from assistant.text import adds_nothing, addresses_reader, new_words, normalize_key, word_tokens
@@ -736,14 +737,14 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
     """(sentence, source number): for each kept sentence, the sentences of the paper it cites that
     hold its names and numbers (else its best match), so every specific it states can be checked."""
     by_n = {s.n: s for s in sources}
-    asked = specifics(query.text)
+    asked = _stated(query.text)
     quotes: list[tuple[str, int]] = []
     for sentence in kept:
         source = by_n.get(sentence.cited[0]) if sentence.cited else None
         if source is None:
             continue
-        wanted = specifics(sentence.text) - asked
-        shared = {t: len(wanted & specifics(t)) for t in source.sentences} if wanted else {}
+        wanted = _stated(sentence.text) - asked
+        shared = {t: len(wanted & _stated(t)) for t in source.sentences} if wanted else {}
         most = max(shared.values(), default=0)
         holding = [t for t, n in shared.items() if n and n == most]  # the sentences that hold the most
         worded = _worded_like(sentence, source, query, holding or [sentence.evidence])
@@ -751,6 +752,16 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
             if text and text in source.sentences and (text, source.n) not in quotes:
                 quotes.append((text, source.n))
     return quotes[:MAX_QUOTES]
+
+
+def _stated(text: str) -> set[str]:
+    """The text's names and numbers, figures spelled out among them ("about two billion tokens"):
+    what a quote is chosen to hold. "one" is left out; it is mostly not a figure.
+
+    >>> sorted(_stated("After about two billion tokens, one model fits best [1]."))
+    ['2']
+    """
+    return specifics(text) | (spelled_numbers(text) - {"0", "1"})
 
 
 QUOTE_WORDS = 2  # words beyond the question an answer sentence must share with a quote chosen by wording
@@ -843,4 +854,16 @@ def _vague(kept: list[SentenceSupport], sources: list[Source], query: Query) -> 
     said = set().union(*(specifics(s.text) for s in kept)) - asked
     known = [query.text, *(s.paper.title for s in sources)]
     added = set().union(*(new_words(strip_markers(s.text), known) for s in kept))
-    return bool(held) and not said and len(added) <= VAGUE_WORDS
+    # a word the answer adds that the quotes write as a name is its answer ("The Tanh activation function
+    # makes ..." to "Which activation function ...?" where the paper has "... geometry: Tanh networks")
+    names_one = bool(added & _named_inside(quotes))
+    return bool(held) and not said and not names_one and len(added) <= VAGUE_WORDS
+
+
+def _named_inside(texts: Sequence[str]) -> set[str]:
+    """Lower-cased words the texts capitalise anywhere but at their start: names and terms.
+
+    >>> sorted(_named_inside(["Results show: Tanh networks beat ReLU ones."]))
+    ['relu', 'tanh']
+    """
+    return {w.lower() for text in texts for w in re.findall(r"(?<=\S)\s+([A-Z][\w-]*)", text.strip())}

@@ -805,3 +805,21 @@ def test_the_questions_subject_repeated_is_not_a_moved_finding():
                  "successive iterations [1].", [synthetic])
     assert not any("another finding" in s.note for s in answer.dropped)
     assert answer.text.startswith("Training on synthetic data from predecessor models decreases")
+
+
+GEOMETRY = ("Task structure and nonlinearity jointly determine learned representational geometry",
+            "The utility of a learned neural representation depends on how well its geometry supports performance "
+            "in downstream tasks. By studying the learning dynamics of networks with one hidden layer, we discovered "
+            "that the network's activation function has an unexpectedly strong impact on the representational "
+            "geometry: Tanh networks tend to learn representations that reflect the structure of the target outputs, "
+            "while ReLU networks retain more information about the structure of the raw inputs.")
+
+
+def test_an_answer_whose_one_new_word_is_the_name_asked_for_is_kept():
+    """"Which activation function ...?" answered "The Tanh activation function ..." adds one word to the
+    question, but it is the answer: the paper writes it as a name."""
+    answer = ask("fact", "Which activation function makes networks learn representations that reflect the "
+                 "structure of the target outputs?",
+                 "The Tanh activation function makes networks learn representations that reflect the structure of "
+                 "the target outputs [1].", [GEOMETRY])
+    assert answer.text.startswith("The Tanh activation function"), answer.text
