@@ -138,6 +138,9 @@ class RetrievalSettings(BaseModel):
                                             "weighted normalised scores, rrf: weighted reciprocal rank fusion")
     rrf_k: int = Field(60, ge=1, description="the k of reciprocal rank fusion, 1 / (k + rank); only with "
                        "fusion = rrf")
+    unique_name_first: bool = Field(True, description="a paper that alone in the index uses a name the question "
+                                    "uses (\"What does S4D average on ...?\") comes first when it is among the top "
+                                    "k; fact questions and lookups only")
     evidence_sentences: int = Field(2, ge=0, description="best-matching sentences shown under each search hit")
     history_turns: int = Field(2, ge=0, description="earlier chat exchanges added to a follow-up's search text")
 

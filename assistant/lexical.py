@@ -102,6 +102,13 @@ class LexicalIndex:
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         return [(self.chunk_ids[i], self.paper_ids[i], float(scores[i])) for i in idx]
 
+    def papers_with(self, term: str) -> set[str]:
+        """The papers one of whose chunks holds the (analysed) term."""
+        if term not in self._vocab() or not self.chunk_ids:
+            return set()
+        scores = np.asarray(self.bm25.get_scores([term]))
+        return {self.paper_ids[i] for i in np.flatnonzero(scores > 0)}
+
     def _vocab(self) -> dict:
         return getattr(self.bm25, "vocab_dict", None) or {}
 

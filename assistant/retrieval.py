@@ -85,6 +85,11 @@ class Retriever:
             second = self.store.dense_query(feedback, r.dense_candidates, filters)
             fused = fuse(self._dense_scores(second, feedback, r), lexical, mode, r, quality)
         top = ranking(fused)[:k]
+        if r.unique_name_first and mode == "hybrid" and intent in ("fact", "lookup") and not claim:
+            named = self._sole_namer(query)
+            if named in top[1:]:  # it takes the first place and its score, so scores still descend
+                fused = {**fused, named: fused[top[0]]}
+                top = _named_first(top, named)
         # hits report the question's own similarity (first pass), under the intent's weights or the
         # default ones, whichever is higher: abstention asks whether anything is close at all
         base = self.settings.retrieval
@@ -95,6 +100,20 @@ class Retriever:
         return [Hit(paper=papers[pid], score=fused[pid], rank=i, evidence=evidence.get(pid, []),
                     dense_score=similarity.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
+
+    def _sole_namer(self, query: str) -> str | None:
+        """The one paper of the index that uses a name of the question (a token like "S4D" or
+        "NRR-lite" that no other paper has), when exactly one paper is singled out so."""
+        from assistant.attribution import name_tokens
+        from assistant.lexical import analyze
+        index = self.lexical()
+        found = set()
+        for name in name_tokens(query):
+            for term in analyze(name):
+                holders = index.papers_with(term)
+                if len(holders) == 1:
+                    found |= holders
+        return found.pop() if len(found) == 1 else None
 
     def _quality_query(self, query: str, claim: bool = False):
         """A future of the quality embedder's query vector, or None while that index is incomplete."""
@@ -141,6 +160,15 @@ class Retriever:
         n = self.settings.retrieval.evidence_sentences
         return {pid: pick_evidence(query, qvec, sentences, vecs, n)
                 for pid, (sentences, vecs) in self.store.sentences_of(paper_ids).items() if sentences}
+
+
+def _named_first(top: list[str], named: str | None) -> list[str]:
+    """`top` with `named` moved to the front when it is there.
+
+    >>> _named_first(["a", "b", "c"], "c"), _named_first(["a", "b"], "z")
+    (['c', 'a', 'b'], ['a', 'b'])
+    """
+    return [named, *(pid for pid in top if pid != named)] if named in top else top
 
 
 def _same_dense_weights(a: RetrievalSettings, b: RetrievalSettings) -> bool:

@@ -219,3 +219,29 @@ def test_a_sentence_row_written_with_its_text_by_an_older_version_is_read_as_sto
     finally:
         store._sentences.update(ids=[row], documents=[first], embeddings=vector)  # the text the split gives
         store._sentence_cache.drop([pid])
+
+
+def test_a_name_only_one_paper_uses_puts_that_paper_first(small_index):
+    """"What does S4D average on ...?" ranked the S4D paper third behind two papers closer in meaning;
+    a name of the question that only one paper of the index uses now puts that paper first."""
+    from assistant.attribution import name_tokens
+    retriever = small_index.retriever
+    papers = small_index.store.papers()
+    named = next((name, pid) for pid, p in papers.items() for name in name_tokens(p.abstract)
+                 if len(name) >= 3 and retriever.lexical().papers_with(name.lower()) == {pid})
+    name, pid = named
+    other = next(p for q, p in papers.items() if q != pid)
+    question = f"What does {name} say about {other.title}?"
+    base = small_index.settings.retrieval
+    try:
+        small_index.settings.retrieval = base.model_copy(update={"unique_name_first": False})
+        without = small_index.search(question, k=10, intent="fact")
+        small_index.settings.retrieval = base
+        hits = small_index.search(question, k=10, intent="fact")
+    finally:
+        small_index.settings.retrieval = base
+    assert without[0].paper.paper_id != pid and pid in {h.paper.paper_id for h in without}
+    assert hits[0].paper.paper_id == pid
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    compare = small_index.search(question, k=10, intent="compare")
+    assert [h.paper.paper_id for h in compare] == [h.paper.paper_id for h in without]  # a comparison has two sides
