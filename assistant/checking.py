@@ -601,6 +601,9 @@ def _restates(sentence: str, texts: list[str]) -> bool:
     return len(words - new_words(sentence, texts)) >= ANTECEDENT_SHARE * len(words)
 
 
+REPEATS_QUOTE = 0.85  # word overlap (Jaccard) at which an answer sentence repeats its paper's sentence
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / (len(a | b) or 1)
 
@@ -679,7 +682,7 @@ def _fact_layout(query: Query, sources: list[Source], kept: list[SentenceSupport
     # a quote the model's sentence already repeats almost word for word adds nothing
     said = [set(word_tokens(strip_markers(s.text))) for s in kept]
     quotes = [(q, n) for q, n in _fact_quotes(sources, kept, query)
-              if not any(_jaccard(set(word_tokens(q)), words) >= 0.85 for words in said)]
+              if not any(_jaccard(set(word_tokens(q)), words) >= REPEATS_QUOTE for words in said)]
     quotes = [q for q in _antecedents(kept, sources) if q not in quotes] + quotes
     if embed is not None:
         quotes += _unanswered_parts(query, sources, kept, quotes, embed)
@@ -747,6 +750,12 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
         shared = {t: len(wanted & _stated(t)) for t in source.sentences} if wanted else {}
         most = max(shared.values(), default=0)
         holding = [t for t, n in shared.items() if n and n == most]  # the sentences that hold the most
+        # of those, the one worded most like the answer first: the quotes are capped, and a background
+        # sentence that happens to name the same models must not push out the one that says it
+        said = set(word_tokens(strip_markers(sentence.text)))
+        if any(_jaccard(set(word_tokens(t)), said) >= REPEATS_QUOTE for t in source.sentences):
+            continue  # it repeats its paper's sentence (not shown twice); others sharing its names would mislead
+        holding.sort(key=lambda t: -_jaccard(set(word_tokens(t)), said))
         worded = _worded_like(sentence, source, query, holding or [sentence.evidence])
         for text in [*holding, worded] if holding else [worded or sentence.evidence]:
             if text and text in source.sentences and (text, source.n) not in quotes:

@@ -181,7 +181,9 @@ class Assistant:
             return hits, []
         candidates = {h.paper.paper_id: h for h in hits[:5]}
         picked: list[Hit] = []
-        searches = [self.retriever.search(side, k=10, filters=filters, intent="lookup") for side in sides]
+        # a side is a phrase of the question, not a question: its name may be one another paper abbreviates
+        searches = [self.retriever.search(side, k=10, filters=filters, intent="lookup", names_first=False)
+                    for side in sides]
         for found in searches:
             pick = next((candidates[h.paper.paper_id] for h in found if h.paper.paper_id in candidates
                          and candidates[h.paper.paper_id] not in picked), None)

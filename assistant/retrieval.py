@@ -57,9 +57,10 @@ class Retriever:
 
     # -- search -----------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid", intent: str | None = None) -> list[Hit]:
+               mode: str = "hybrid", intent: str | None = None, names_first: bool = True) -> list[Hit]:
         """Top-k papers for the query. mode: hybrid | dense | lexical; intent (assistant/intent.py)
-        picks the weights, e.g. no single-sentence matching for a lookup."""
+        picks the weights, e.g. no single-sentence matching for a lookup. `names_first`: a paper that
+        alone uses a name of the query may come first (settings.retrieval.unique_name_first)."""
         claim = looked_up_claim(query, intent)
         r = self.settings.retrieval.for_search(intent, claim)
         k = r.k if k is None else k
@@ -85,7 +86,7 @@ class Retriever:
             second = self.store.dense_query(feedback, r.dense_candidates, filters)
             fused = fuse(self._dense_scores(second, feedback, r), lexical, mode, r, quality)
         top = ranking(fused)[:k]
-        if r.unique_name_first and mode == "hybrid" and intent in ("fact", "lookup") and not claim:
+        if names_first and r.unique_name_first and mode == "hybrid" and intent in ("fact", "lookup") and not claim:
             named = self._sole_namer(query)
             if named in top[1:]:  # it takes the first place and its score, so scores still descend
                 fused = {**fused, named: fused[top[0]]}
@@ -103,15 +104,18 @@ class Retriever:
 
     def _sole_namer(self, query: str) -> str | None:
         """The one paper of the index that uses a name of the question (a token like "S4D" or
-        "NRR-lite" that no other paper has), when exactly one paper is singled out so."""
+        "NRR-lite" that no other paper has), when exactly one paper is singled out so. A bare acronym
+        ("FFN", "MLP") counts only in that paper's title: a small collection may have one abstract that
+        abbreviates a common term, where the paper asked about writes it out."""
         from assistant.attribution import name_tokens
         from assistant.lexical import analyze
-        index = self.lexical()
+        index, papers = self.lexical(), self.store.papers()
         found = set()
         for name in name_tokens(query):
+            acronym = name.isalpha() and name.isupper()
             for term in analyze(name):
                 holders = index.papers_with(term)
-                if len(holders) == 1:
+                if len(holders) == 1 and (not acronym or term in analyze(papers[min(holders)].title)):
                     found |= holders
         return found.pop() if len(found) == 1 else None
 

@@ -823,3 +823,21 @@ def test_an_answer_whose_one_new_word_is_the_name_asked_for_is_kept():
                  "The Tanh activation function makes networks learn representations that reflect the structure of "
                  "the target outputs [1].", [GEOMETRY])
     assert answer.text.startswith("The Tanh activation function"), answer.text
+
+
+S4D = ("On the Parameterization and Initialization of Diagonal State Space Models",
+       "The first version to show this potential was the S4 model, which uses a prescribed state matrix called the "
+       "HiPPO matrix. A recent variant of S4 called DSS showed that restricting the state matrix to be fully "
+       "diagonal can still preserve the performance of the original model. We explain why DSS works "
+       "mathematically, by showing that the diagonal restriction of S4's matrix surprisingly recovers the same "
+       "kernel in the limit of infinite state dimension.")
+
+
+def test_an_answer_repeating_its_papers_sentence_gets_no_other_sentence_sharing_its_names_as_quote():
+    """The answer repeated the sentence that says why DSS works, so that quote was left out as a repeat,
+    and the background sentences that also name S4 and DSS were shown under it as if they backed it."""
+    answer = ask("fact", "Why does DSS work, according to the paper on diagonal state space models?",
+                 "DSS works mathematically by showing that the diagonal restriction of S4's matrix surprisingly "
+                 "recovers the same kernel in the limit of infinite state dimension [1].", [S4D])
+    assert answer.text.startswith("DSS works mathematically")
+    assert "HiPPO" not in answer.text and "A recent variant" not in answer.text, answer.text
