@@ -171,8 +171,11 @@ def topic_bullets(sources: Sequence[Source]) -> list[tuple[str, list[int]]]:
         does = best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS)], among=_METHOD)
         finds = (best_sentence(source, [(_CONTRIBUTION, CONTRIBUTION_BONUS)], among=_CLAIMED_RESULT, exclude=[does])
                  if does else None) or finding_sentence(source)
-        if does and finds and _background(source, finds):
-            finds = None  # "Methods aim to ..., but it is difficult to validate them" is no finding of its own
+        if finds and _background(source, finds):
+            # "Methods aim to ..., but it is difficult to validate them" is no finding of its own, nor is
+            # "Language models obtain extensive capabilities through pre-training." what a paper does:
+            # its own best sentence says that ("In this work, we track ... feature evolution ...")
+            finds = None if does else best_sentence(source, among=_CONTRIBUTION) or finds
         quotes = [quote(shorten(s, TOPIC_QUOTE_WORDS)) for s in dict.fromkeys([does, finds]) if s]
         text = f": {' '.join(quotes)}" if quotes else ""
         bullets.append((f"- **{source.paper.title}**{_year(source.paper)}{text} [{source.n}]", [source.n]))
