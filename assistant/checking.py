@@ -755,11 +755,12 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
         said = set(word_tokens(strip_markers(sentence.text)))
         if any(_jaccard(set(word_tokens(t)), said) >= REPEATS_QUOTE for t in source.sentences):
             continue  # it repeats its paper's sentence (not shown twice); others sharing its names would mislead
-        holding.sort(key=lambda t: -_jaccard(set(word_tokens(t)), said))
         worded = _worded_like(sentence, source, query, holding or [sentence.evidence])
-        for text in [*holding, worded] if holding else [worded or sentence.evidence]:
-            if text and text in source.sentences and (text, source.n) not in quotes:
-                quotes.append((text, source.n))
+        candidates = [*sorted(holding, key=lambda t: -_jaccard(set(word_tokens(t)), said)), worded] if holding \
+            else [worded or sentence.evidence]
+        chosen = [t for t in dict.fromkeys(candidates)
+                  if t and t in source.sentences and (t, source.n) not in quotes][:MAX_QUOTES - len(quotes)]
+        quotes += [(t, source.n) for t in sorted(chosen, key=source.sentences.index)]  # read in the abstract's order
     return quotes[:MAX_QUOTES]
 
 

@@ -183,9 +183,17 @@ def topic_bullets(sources: Sequence[Source]) -> list[tuple[str, list[int]]]:
 
 
 def _background(source: Source, sentence: str) -> bool:
-    """The abstract's opening sentence, stating neither the authors' contribution nor a result."""
+    """The abstract's opening sentence, stating neither the authors' contribution nor a result of
+    theirs: a result verb with no name or number in it is the field's ("Language models obtain
+    extensive capabilities through pre-training.").
+
+    >>> from assistant.types import Hit
+    >>> opening = lambda text: Source(1, Hit(Paper("p", "T", ""), 1.0, 1), [text, "We test it."], [0.6, 0.5])
+    >>> [_background(opening(t), t) for t in ["Language models obtain capabilities.", "GPT-2 obtains 45% on X."]]
+    [True, False]
+    """
     return (sentence == source.sentences[0] and not _CONTRIBUTION.search(sentence)
-            and not _RESULT.search(sentence))
+            and not (_RESULT.search(sentence) and specifics(sentence)))
 
 
 def compare_table(sources: Sequence[Source]) -> str:

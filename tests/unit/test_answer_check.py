@@ -844,7 +844,7 @@ def test_an_answer_repeating_its_papers_sentence_gets_no_other_sentence_sharing_
 
 
 CONCEPTS = ("Evolution of Concepts in Language Model Pre-Training",
-            "Language models develop concepts during pre-training. However, the pre-training process remains a "
+            "Language models obtain extensive capabilities through pre-training. However, the pre-training process remains a "
             "black box. In this work, we track linear interpretable feature evolution across pre-training "
             "snapshots using a sparse dictionary learning method called crosscoders.")
 
@@ -852,7 +852,7 @@ CONCEPTS = ("Evolution of Concepts in Language Model Pre-Training",
 def test_a_topic_bullet_quotes_what_the_paper_does_not_its_opening_background():
     """"Language models obtain extensive capabilities through pre-training." was a paper's whole bullet
     for "Which papers study how concepts develop during language model pre-training?"."""
-    answer = ask("topic", "Which papers study how concepts develop during language model pre-training?",
+    answer = ask("topic", "Which papers study how language models obtain capabilities through pre-training?",
                  "", [CONCEPTS, CLIMB])
     bullet = next(line for line in answer.text.splitlines() if CONCEPTS[0] in line)
     assert "we track linear interpretable feature evolution" in bullet.lower(), bullet
