@@ -750,12 +750,12 @@ def _fact_quotes(sources: list[Source], kept: list[SentenceSupport], query: Quer
         shared = {t: len(wanted & _stated(t)) for t in source.sentences} if wanted else {}
         most = max(shared.values(), default=0)
         holding = [t for t, n in shared.items() if n and n == most]  # the sentences that hold the most
-        # of those, the one worded most like the answer first: the quotes are capped, and a background
-        # sentence that happens to name the same models must not push out the one that says it
         said = set(word_tokens(strip_markers(sentence.text)))
         if any(_jaccard(set(word_tokens(t)), said) >= REPEATS_QUOTE for t in source.sentences):
             continue  # it repeats its paper's sentence (not shown twice); others sharing its names would mislead
         worded = _worded_like(sentence, source, query, holding or [sentence.evidence])
+        # of the holders, the one worded most like the answer first: the quotes are capped, and a background
+        # sentence that happens to name the same models must not push out the one that says it
         candidates = [*sorted(holding, key=lambda t: -_jaccard(set(word_tokens(t)), said)), worded] if holding \
             else [worded or sentence.evidence]
         chosen = [t for t in dict.fromkeys(candidates)

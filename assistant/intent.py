@@ -18,7 +18,7 @@ _LOOKUP = re.compile(r"\b(which|what|that|the|a)\s+(paper|study|work|article)\b|
                      r"(that|which|where|whose)\b", re.I)
 # A question that asks for a detail of a paper it names ("According to the study of X, how often
 # ...?") wants the detail, not the paper.
-_DETAIL = re.compile(r"^\s*(according to|in the\b.{3,120}\b(paper|study|work|framework|method)\b\s*,)|\baccording to\b|"
+_DETAIL = re.compile(r"\baccording to\b|^\s*in the\b.{3,120}\b(paper|study|work|framework|method)\b\s*,|"
                      # "Which convex relaxation did initial work on X focus on?" asks for the relaxation
                      r"^\s*(which|what)\s+(?!(paper|study|work|article|method|model|approach|technique|framework|"
                      r"architecture)s?\b)[a-z][\w-]*(\s+[a-z][\w-]*){0,2}\s+(did|does|do)\b|"

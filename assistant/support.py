@@ -366,7 +366,7 @@ def extract_numbers(text: str, spelled: bool = False) -> list[tuple[str, str]]:
     pairs = [_number_pair(m) for m in _NUMBER.finditer(_SCIENTIFIC.sub(" ", text))]
     pairs += [(_plain(Decimal(m.group(1))), "") for m in _SCIENTIFIC.finditer(text)]
     if spelled:
-        pairs += [(_NUMBER_WORDS[w], "") for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS]  # as spelled_numbers
+        pairs += [(_NUMBER_WORDS[w], "") for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS]
     return pairs
 
 

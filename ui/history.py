@@ -44,7 +44,7 @@ class ChatStore:
         self.root = Path(root)
         # what list() read of each file, keyed by its name, with the (inode, mtime, size) it had then: a page
         # lists every chat after every answer, and reading each whole chat for its title made that cost
-        # grow with the history (7 MB of JSON after 250 soak chats) and the server's heap with it
+        # grow with the history (18 ms a listing at 307 chats, 9.9 MB of JSON; 1.2 ms with this)
         self._listed: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
 
