@@ -771,7 +771,7 @@ def _stated(text: str) -> set[str]:
     >>> sorted(_stated("After about two billion tokens, one model fits best [1]."))
     ['2']
     """
-    return specifics(text) | (spelled_numbers(text) - {"0", "1"})
+    return specifics(text) | (set(spelled_numbers(text)) - {"0", "1"})
 
 
 QUOTE_WORDS = 2  # words beyond the question an answer sentence must share with a quote chosen by wording

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.attribution import name_tokens
 from assistant.chunking import chunk_kind
 from assistant.config import RetrievalSettings, Settings
 from assistant.embedding import Embedder
@@ -13,7 +14,7 @@ from assistant.evidence import pick_evidence
 from assistant.fusion import dense_paper_scores, fuse, lexical_paper_scores, ranking
 from assistant.heap import release_free_memory
 from assistant.intent import looked_up_claim
-from assistant.lexical import LexicalIndex
+from assistant.lexical import LexicalIndex, analyze
 from assistant.quality import QualityIndex, quality_settings
 from assistant.store import DenseMatch, Filters, PaperStore
 from assistant.types import Hit, Paper
@@ -107,8 +108,6 @@ class Retriever:
         "NRR-lite" that no other paper has), when exactly one paper is singled out so. A bare acronym
         ("FFN", "MLP") counts only in that paper's title: a small collection may have one abstract that
         abbreviates a common term, where the paper asked about writes it out."""
-        from assistant.attribution import name_tokens
-        from assistant.lexical import analyze
         index, papers = self.lexical(), self.store.papers()
         found = set()
         for name in name_tokens(query):

@@ -366,17 +366,17 @@ def extract_numbers(text: str, spelled: bool = False) -> list[tuple[str, str]]:
     pairs = [_number_pair(m) for m in _NUMBER.finditer(_SCIENTIFIC.sub(" ", text))]
     pairs += [(_plain(Decimal(m.group(1))), "") for m in _SCIENTIFIC.finditer(text)]
     if spelled:
-        pairs += [(_NUMBER_WORDS[w], "") for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS]
+        pairs += [(value, "") for value in spelled_numbers(text)]
     return pairs
 
 
-def spelled_numbers(text: str) -> set[str]:
-    """The figures a text spells out as words, as digits: "two billion tokens" -> {"2"}.
+def spelled_numbers(text: str) -> list[str]:
+    """The figures a text spells out as words, as digits, in order: "two billion tokens" -> ["2"].
 
-    >>> sorted(spelled_numbers("Three of the twelve runs, 5 in all"))
-    ['12', '3']
+    >>> spelled_numbers("Three of the twelve runs, 5 in all")
+    ['3', '12']
     """
-    return {_NUMBER_WORDS[w] for w in _WORD.findall(unicodedata.normalize("NFKC", text).lower()) if w in _NUMBER_WORDS}
+    return [_NUMBER_WORDS[w] for w in _WORD.findall(unicodedata.normalize("NFKC", text).lower()) if w in _NUMBER_WORDS]
 
 
 def _number_pair(match: re.Match[str]) -> tuple[str, str]:

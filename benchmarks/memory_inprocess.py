@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.soak import LLM, MAX_TOKENS, TURNS_PER_CHAT, trend
+from benchmarks.soak import LLM, MAX_TOKENS, TURNS_PER_CHAT, rss_mb, trend
 
 
 def main() -> None:
@@ -56,7 +56,7 @@ def main() -> None:
                                  {"role": "assistant", "content": "It proposes a method [1]."}]
             with lock:
                 done = len(samples) + 1
-                samples.append((done, rss_mb()))
+                samples.append((done, rss_mb(os.getpid())))
                 if done % 10 == 0:
                     print(f"{done} answers, RSS {samples[-1][1]:.0f} MB", flush=True)
 
@@ -73,13 +73,6 @@ def main() -> None:
     print(f"| {args.threads} | {len(samples)} | {' / '.join(f'{samples[m - 1][1]:.0f}' for m in marks)} MB | "
           f"{trend(samples, 50, len(samples))} MB per 100 | {seconds:.0f} s | "
           f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} |")
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 if __name__ == "__main__":
