@@ -38,6 +38,26 @@ def cap_arenas(arenas: int = SERVER_ARENAS) -> bool:
     return bool(mallopt is not None and mallopt(M_ARENA_MAX, arenas))
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def heap_usage() -> tuple[float, float] | None:
+    """(MB in use, MB free but kept) over every glibc arena, mmapped blocks counted as in use; None
+    where the C library has no mallinfo2. In use that grows is memory something holds (a leak or a
+    cache); free that grows is fragmentation that `malloc_trim` could not give back."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.argtypes, mallinfo2.restype = [], _MallInfo2
+    info = mallinfo2()
+    return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
+
+
 def _find_malloc_trim():
     return _libc_function("malloc_trim", [ctypes.c_size_t])
 

@@ -72,3 +72,22 @@ def test_a_server_keeps_to_two_heaps_however_many_threads_allocate(cap):
                             capture_output=True, text=True, check=True).stderr
     arenas = stderr.count("Arena ")
     assert arenas <= 2 if cap else arenas > 2, stderr
+
+
+def test_heap_usage_counts_what_is_held_and_what_is_freed():
+    from assistant.heap import heap_usage
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    start_used, _ = heap_usage()
+    blocks = [libc.malloc(16384) for _ in range(3200)]  # 50 MB on the heap
+    try:
+        held, _ = heap_usage()
+        assert held - start_used > 45
+    finally:
+        for block in blocks[:-1]:  # the last one pins the heap's top: the rest is free but kept
+            libc.free(block)
+    used, free = heap_usage()
+    assert used - start_used < 5 and free > 45
+    libc.free(blocks[-1])
