@@ -34,8 +34,11 @@ _TOPIC = re.compile(r"\bwhich (papers|works|studies|surveys)\b|\bwhat (work|pape
                     r"\bwhat has been (written|done|published)\b", re.I)
 # "which papers ..." asks for a list even when it names two things to contrast ("correct vs incorrect")
 _TOPIC_START = re.compile(r"^\s*(which|what|any)\s+(papers|works|studies|research)\b", re.I)
-_QUESTION_START = re.compile(r"^\s*(what|how|which|why|when|who|whom|does|did|do|is|are|was|were|can|could|"
-                             r"should|in|on|for|according|tell|give|list|explain|summari[sz]e)\b", re.I)
+_QUESTION_START = re.compile(r"^\s*(what|how|which|why|when|where|who|whom|whose|does|did|do|is|are|was|were|can|"
+                             r"could|should|in|on|for|according|tell|give|list|explain|summari[sz]e|"
+                             # "Into which three operations ...?", "To what extent ...?", "By how much ...?"
+                             r"(into|from|to|by|at|with|under|over|during|between|among|of)\s+(which|what|how|whom|whose))\b",
+                             re.I)
 _RELATIVE = re.compile(r"\b(that|where|whose|which|who|in which)\b", re.I)
 
 # A topic question that asks what the papers found (not only which papers there are) gets an
@@ -67,7 +70,10 @@ def classify_intent(question: str, history: Sequence[object] | None = None) -> s
     if _LOOKUP.search(question) and not detail:
         return "lookup"
     # a bare description ("long-document transformer whose sparse attention ...") names a paper
-    if not _QUESTION_START.search(question) and ("?" not in question or _RELATIVE.search(question)):
+    start = _QUESTION_START.search(question)
+    if start and start.group(1).lower() == "where" and "?" not in question:
+        start = None  # "where the attention module pools ..." is a description, "Where does X appear?" a question
+    if not start and ("?" not in question or _RELATIVE.search(question)):
         return "lookup"
     return "fact"
 

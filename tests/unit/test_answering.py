@@ -48,6 +48,12 @@ def test_intent_of_typical_questions():
     assert classify_intent("How do the learning-by-teaching paper and the paper on the prior distribution "
                            "differ in how they improve LLMs?") == "compare"
     assert classify_intent("which paper found that a strong model can improve itself by teaching?") == "lookup"
+    # questions opened by "Where" or a preposition before the wh-word got the lookup card too
+    assert classify_intent("Where does the functional rift appear in the mechanistic study of chain-of-thought, "
+                           "and what changes there?") == "fact"
+    assert classify_intent("Into which three operations can constructive causal abstraction be decomposed?") == "fact"
+    assert classify_intent("By how much does relational reasoning beat the best competitor?") == "fact"
+    assert classify_intent("where the attention module pools the same features for every query") == "lookup"
 
 
 def test_a_stated_finding_is_matched_as_a_fact_but_answered_as_a_lookup():
