@@ -3,6 +3,8 @@ papers, each hit carrying the sentences that matched best."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.attribution import name_tokens
@@ -31,6 +33,8 @@ class Retriever:
         self.quality = quality
         self._quality_embedder = None
         self._quality_thread = None
+        self._title_names: tuple[object, dict[str, set[str]], dict[str, bool]] | None = None
+        # (the papers they were read from, name -> its papers, name -> whether it is a name at all)
 
     # -- lexical index upkeep ------------------------------------------------------------------
     @property
@@ -109,7 +113,7 @@ class Retriever:
         ("FFN", "MLP") counts only in that paper's title: a small collection may have one abstract that
         abbreviates a common term, where the paper asked about writes it out."""
         index, papers = self.lexical(), self.store.papers()
-        found = set()
+        found = self._titles_named(query, papers)
         for name in name_tokens(query):
             acronym = name.isalpha() and name.isupper()
             for term in analyze(name):
@@ -117,6 +121,37 @@ class Retriever:
                 if len(holders) == 1 and (not acronym or term in analyze(papers[min(holders)].title)):
                     found |= holders
         return found.pop() if len(found) == 1 else None
+
+    def _titles_named(self, query: str, papers: dict[str, Paper]) -> set[str]:
+        """The papers whose title's name the question says word for word: the head before a title's
+        colon ("Set-Based Prompting", "Reuse, Don't Retrain") or a short title that has none
+        ("Compositional Deep Learning"). Its words split into common stems ("set", "base"), so the
+        name tokens alone miss it; "Does Set-Based Prompting require retraining?" ranked "Reuse, Don't
+        Retrain" first and the paper it names fourth."""
+        if self._title_names is None or self._title_names[0] is not papers:
+            self._title_names = (papers, title_names(papers.values()), {})
+        _, names, is_name = self._title_names
+        words = _name_words(query)
+        said = {phrase for n in range(MIN_TITLE_NAME_WORDS, MAX_TITLE_NAME_WORDS + 1)
+                for i in range(len(words) - n + 1) if (phrase := " ".join(words[i:i + n])) in names}
+        found: set[str] = set()
+        for phrase in said:
+            if phrase not in is_name:
+                is_name[phrase] = self._papers_saying(phrase, papers) <= MAX_NAME_USERS
+            if is_name[phrase]:
+                found |= names[phrase]
+        return found
+
+    def _papers_saying(self, phrase: str, papers: dict[str, Paper]) -> int:
+        """How many papers' titles or abstracts have the phrase word for word (only those that hold
+        all its stems are read)."""
+        stems = set(analyze(phrase))
+        if not stems:
+            return len(papers)
+        index = self.lexical()
+        holders = set.intersection(*(index.papers_with(stem) for stem in stems))
+        return sum(f" {phrase} " in f" {' '.join(_name_words(papers[pid].title + ' ' + papers[pid].abstract))} "
+                   for pid in holders if pid in papers)
 
     def _quality_query(self, query: str, claim: bool = False):
         """A future of the quality embedder's query vector, or None while that index is incomplete."""
@@ -163,6 +198,36 @@ class Retriever:
         n = self.settings.retrieval.evidence_sentences
         return {pid: pick_evidence(query, qvec, sentences, vecs, n)
                 for pid, (sentences, vecs) in self.store.sentences_of(paper_ids).items() if sentences}
+
+
+MIN_TITLE_NAME_WORDS, MAX_TITLE_NAME_WORDS = 2, 6  # "Set-Based Prompting" counts; "Titans" is left to name_tokens
+# a title's name that more papers than this say is a subject ("Large Language Models: The Need for
+# Nuance ..."), not a name; two allows one other paper that cites it by name
+MAX_NAME_USERS = 2
+
+
+def title_names(papers) -> dict[str, set[str]]:
+    """Each paper's name as its title gives it, in `_name_words` form -> the papers that have it: the
+    head before the first colon, or the whole title when it has no colon; 2-6 words, except a title
+    of two words without a colon ("Deep Learning" is a subject, not a name).
+
+    >>> sorted(title_names([Paper("a", "Set-Based Prompting: Provably Solving Order Dependency", ""),
+    ...                     Paper("b", "Compositional Deep Learning", ""), Paper("c", "Deep Learning", ""),
+    ...                     Paper("d", "Titans: Learning to Memorize at Test Time", "")]).items())
+    [('compositional deep learning', {'b'}), ('set based prompting', {'a'})]
+    """
+    names: dict[str, set[str]] = {}
+    for paper in papers:
+        head, colon, _ = paper.title.partition(":")
+        words = _name_words(head)
+        if MIN_TITLE_NAME_WORDS + (not colon) <= len(words) <= MAX_TITLE_NAME_WORDS:
+            names.setdefault(" ".join(words), set()).add(paper.paper_id)
+    return names
+
+
+def _name_words(text: str) -> list[str]:
+    """Lower-case words, every other character a break: "Reuse, Don't Retrain" -> reuse don t retrain."""
+    return re.findall(r"[^\W_]+", text.lower())
 
 
 def _named_first(top: list[str], named: str | None) -> list[str]:

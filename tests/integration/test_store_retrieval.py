@@ -231,7 +231,7 @@ def test_a_name_only_one_paper_uses_puts_that_paper_first(small_index):
                  if len(name) >= 3 and not (name.isalpha() and name.isupper())  # a bare acronym counts in titles only
                  and retriever.lexical().papers_with(name.lower()) == {pid})
     name, pid = named
-    other = next(p for q, p in papers.items() if q != pid)
+    other = next(p for q, p in papers.items() if q != pid and retriever._sole_namer(p.title) is None)  # names none
     question = f"What does {name} say about {other.title}?"
     base = small_index.settings.retrieval
     try:
@@ -246,3 +246,30 @@ def test_a_name_only_one_paper_uses_puts_that_paper_first(small_index):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     compare = small_index.search(question, k=10, intent="compare")
     assert [h.paper.paper_id for h in compare] == [h.paper.paper_id for h in without]  # a comparison has two sides
+
+
+def test_a_title_named_word_for_word_puts_that_paper_first(small_index):
+    """"Does Set-Based Prompting require retraining the model?" ranked "Reuse, Don't Retrain" first
+    and Set-Based Prompting fourth: the name's words split into common stems ("set", "base"), so no
+    single token singled the paper out. A title's name said word for word now does."""
+    from assistant.retrieval import title_names
+    retriever = small_index.retriever
+    papers = small_index.store.papers()
+    base = small_index.settings.retrieval
+    moved = 0
+    other = next(p for p in papers.values() if retriever._sole_namer(p.title) is None)  # its title names no paper
+    for name, pids in title_names(papers.values()).items():
+        (pid,) = pids
+        head = papers[pid].title.split(":")[0]
+        question = f"What does {head} say about {other.title}?"
+        try:
+            small_index.settings.retrieval = base.model_copy(update={"unique_name_first": False})
+            without = [h.paper.paper_id for h in small_index.search(question, k=10, intent="fact")]
+        finally:
+            small_index.settings.retrieval = base
+        hits = [h.paper.paper_id for h in small_index.search(question, k=10, intent="fact")]
+        if pid in without:
+            assert hits[0] == pid, (name, question)
+            moved += without[0] != pid
+    assert moved >= 1  # the rule did something the fused score alone did not
+    assert retriever._papers_saying("neural networks", papers) > 2  # a subject, not a name
