@@ -385,18 +385,36 @@ def restated_finding(sentence: str, question: str, paper_sentences: Sequence[str
     False
     >>> restated_finding("Yes, the number of linear regions varies more across data manifolds.", q, paper)
     False
+
+    A choice between the question's two words ("retentive or forgetful?") that takes one of them is
+    an answer too, when one sentence holds all its words: "Vanilla language models are forgetful [1]"
+    where the paper finds "1) Vanilla language models are forgetful; 2) Pre-training leads to
+    retentive language models" (and not "Vanilla language models are retentive").
+
+    >>> paper = ["We find that: 1) Vanilla language models are forgetful; 2) Pre-training leads to "
+    ...          "retentive language models."]
+    >>> q = "Are vanilla language models retentive or forgetful?"
+    >>> restated_finding("Vanilla language models are forgetful [1].", q, paper)
+    True
+    >>> restated_finding("Vanilla language models are retentive [1].", q, paper)
+    False
     """
-    if not _POLAR.match(question):
-        return False
     from assistant.lexical import analyze
     body = _YES_NO_LEAD.sub("", strip_markers(sentence))
     words = {word: stems for word in word_tokens(body) if (stems := set(analyze(word)))}
+    said = set().union(*words.values()) if words else set()
+    choice = any((set(analyze(a)) <= said) != (set(analyze(b)) <= said) for a, b in _EITHER_OR.findall(question))
+    if not (choice or _POLAR.match(question)):
+        return False
     whole = set(analyze(" ".join(paper_sentences)))
     negated = bool(_NEGATION.search(body))
-    for text in paper_sentences:
+    # a choice is read clause by clause: one sentence may list both findings ("1) X are forgetful; 2) ...")
+    texts = [c for t in paper_sentences for c in _CLAUSE_BREAK.split(t)] if choice else paper_sentences
+    for text in texts:
         here = set(analyze(text))
         missing = [word for word, stems in words.items() if not stems <= here]
-        if (len(words) - len(missing) >= 3 and len(missing) <= 1 and bool(_NEGATION.search(text)) == negated
+        if (len(words) - len(missing) >= 3 and len(missing) <= (0 if choice else 1)
+                and bool(_NEGATION.search(text)) == negated
                 and all(words[word] <= whole and not evaluative(word) for word in missing)):
             return True
     return False
@@ -454,6 +472,7 @@ _FRONTED = re.compile(r"^\s*([^,\[\]]{3,60}),\s+")
 _POLAR = re.compile(r"^\W*(?:(?:and|so|but|ok|okay|also)\W+)*(?:is|are|was|were|am|do|does|did|can|could|has|have|had|"
                     r"will|would|should|shall|may|might|must)(?:n't)?\b", re.I)
 _EITHER_OR = re.compile(r"\b(\w+) or (\w+)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[;:]|\(?\b\d\)|\b(?:while|whereas|but)\b", re.I)
 _YES_NO_LEAD = re.compile(r"^\s*(?:yes|no)\s*[,.;:!\u2013\u2014-]+\s*", re.I)
 
 

@@ -60,3 +60,11 @@ def test_one_sentence_that_restates_a_claim_lifts_its_paper():
                                   ("b", "abstract", 0.50), ("b", "window", 0.52)], 0.75)
     assert ranking(dense) == ["b", "a"]
     assert ranking(mix(dense, {"a": 0.85, "b": 0.55}, 0.4)) == ["a", "b"]
+
+
+def test_the_retrieval_module_examples_hold():
+    """title_names (which title heads count as a paper's name) and the named-first reordering."""
+    import doctest
+
+    from assistant import retrieval
+    assert doctest.testmod(retrieval).failed == 0
