@@ -51,6 +51,8 @@ _ASKS_OUTCOME = re.compile(r"\b(help(s|ed)?|work(s|ed)?|effective|better|worse|i
 _SIDES = (re.compile(r"^\s*(?P<a>.+?)\s+(?:vs\.?|versus)\s+(?P<b>.+)$", re.I),
           re.compile(r"^\s*(?:compare|contrast)\s+(?P<a>.+?)\s+(?:with|to|and|against)\s+(?P<b>.+)$", re.I),
           re.compile(r"\bhow (?:does|do) (?P<a>.+?) (?:compare|differ) (?:with|to|from) (?P<b>.+)$", re.I),
+          re.compile(r"\bhow (?:does|do|did) (?P<a>.+?),? and (?P<b>.+?) (?:compare|differ)\b", re.I),
+          re.compile(r"\bdifferences? between (?P<a>.+?) and (?P<b>.+)$", re.I),
           re.compile(r"\bthe one (?:that|which|where) (?P<a>.+?),? and the one (?:that|which|where) (?P<b>.+)$", re.I))
 
 INTENTS = ("lookup", "compare", "topic", "fact")
@@ -123,6 +125,9 @@ def compare_sides(question: str) -> tuple[str, str] | None:
     ('Emergent abilities', 'inverse scaling')
     >>> compare_sides("Compare GLU variants with the PolyCom paper: what does each propose?")
     ('GLU variants', 'the PolyCom paper')
+    >>> compare_sides("How do the parametric spans paper and the Compositional Deep Learning paper differ in "
+    ...               "their use of category theory?")
+    ('the parametric spans paper', 'the Compositional Deep Learning paper')
     """
     for clause in (re.split(r"[:?;]|\s[-–—]\s", question)[0], question):
         for pattern in _SIDES:

@@ -181,12 +181,17 @@ class Assistant:
             return hits, []
         candidates = {h.paper.paper_id: h for h in hits[:5]}
         picked: list[Hit] = []
-        # a side is a phrase of the question, not a question: its name may be one another paper abbreviates
-        searches = [self.retriever.search(side, k=10, filters=filters, intent="lookup", names_first=False)
+        # a side is a phrase of the question, not a question: a name token of it may be one another paper
+        # abbreviates ("FFN"), but a paper's title name said whole ("the Compositional Deep Learning
+        # paper") is that paper, taken even when the question's own search ranked it below the top five
+        searches = [self.retriever.search(side, k=10, filters=filters, intent="lookup", names_first="titles")
                     for side in sides]
-        for found in searches:
-            pick = next((candidates[h.paper.paper_id] for h in found if h.paper.paper_id in candidates
-                         and candidates[h.paper.paper_id] not in picked), None)
+        for side, found in zip(sides, searches):
+            named = self.retriever.named_by_title(side)
+            pick = next((candidates.get(h.paper.paper_id, h) for h in found if h.paper.paper_id == named), None)
+            if pick is None or pick in picked:
+                pick = next((candidates[h.paper.paper_id] for h in found if h.paper.paper_id in candidates
+                             and candidates[h.paper.paper_id] not in picked), None)
             if pick is not None:
                 picked.append(pick)
         if len(picked) < 2:

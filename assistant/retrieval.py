@@ -62,10 +62,11 @@ class Retriever:
 
     # -- search -----------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid", intent: str | None = None, names_first: bool = True) -> list[Hit]:
+               mode: str = "hybrid", intent: str | None = None, names_first: bool | str = True) -> list[Hit]:
         """Top-k papers for the query. mode: hybrid | dense | lexical; intent (assistant/intent.py)
         picks the weights, e.g. no single-sentence matching for a lookup. `names_first`: a paper that
-        alone uses a name of the query may come first (settings.retrieval.unique_name_first)."""
+        alone uses a name of the query may come first (settings.retrieval.unique_name_first);
+        "titles": only a paper whose title's name the query says."""
         claim = looked_up_claim(query, intent)
         r = self.settings.retrieval.for_search(intent, claim)
         k = r.k if k is None else k
@@ -92,7 +93,7 @@ class Retriever:
             fused = fuse(self._dense_scores(second, feedback, r), lexical, mode, r, quality)
         top = ranking(fused)[:k]
         if names_first and r.unique_name_first and mode == "hybrid" and intent in ("fact", "lookup") and not claim:
-            named = self._sole_namer(query)
+            named = self._sole_namer(query, tokens=names_first is True)
             if named in top[1:]:  # it takes the first place and its score, so scores still descend
                 fused = {**fused, named: fused[top[0]]}
                 top = _named_first(top, named)
@@ -107,19 +108,25 @@ class Retriever:
                     dense_score=similarity.get(pid), lexical_score=lexical.get(pid))
                 for i, pid in enumerate(top, start=1) if pid in papers]
 
-    def _sole_namer(self, query: str) -> str | None:
+    def _sole_namer(self, query: str, tokens: bool = True) -> str | None:
         """The one paper of the index that uses a name of the question (a token like "S4D" or
         "NRR-lite" that no other paper has), when exactly one paper is singled out so. A bare acronym
         ("FFN", "MLP") counts only in that paper's title: a small collection may have one abstract that
-        abbreviates a common term, where the paper asked about writes it out."""
+        abbreviates a common term, where the paper asked about writes it out. `tokens=False`: title
+        names only."""
         index, papers = self.lexical(), self.store.papers()
         found = self._titles_named(query, papers)
-        for name in name_tokens(query):
+        for name in name_tokens(query) if tokens else ():
             acronym = name.isalpha() and name.isupper()
             for term in analyze(name):
                 holders = index.papers_with(term)
                 if len(holders) == 1 and (not acronym or term in analyze(papers[min(holders)].title)):
                     found |= holders
+        return found.pop() if len(found) == 1 else None
+
+    def named_by_title(self, query: str) -> str | None:
+        """The one paper whose title's name the query says word for word, if exactly one."""
+        found = self._titles_named(query, self.store.papers())
         return found.pop() if len(found) == 1 else None
 
     def _titles_named(self, query: str, papers: dict[str, Paper]) -> set[str]:

@@ -273,3 +273,19 @@ def test_a_title_named_word_for_word_puts_that_paper_first(small_index):
             moved += without[0] != pid
     assert moved >= 1  # the rule did something the fused score alone did not
     assert retriever._papers_saying("neural networks", papers) > 2  # a subject, not a name
+
+
+def test_a_comparison_side_that_says_a_title_name_is_that_paper(small_index):
+    """"How do the parametric spans paper and the Compositional Deep Learning paper differ ...?" set
+    "Position: Categorical Deep Learning ..." beside the first: the named paper was not among the
+    question's own top five. A side that says a title's name takes that paper wherever it ranked."""
+    from assistant.retrieval import title_names
+    papers = small_index.store.papers()
+    (a, head_a), (b, head_b) = [(pid, papers[pid].title.split(":")[0])
+                                for pids in title_names(papers.values()).values() for pid in pids][:2]
+    question = f"How do the {head_a} paper and the {head_b} paper differ?"
+    query = small_index.make_query(question)
+    assert query.intent == "compare"
+    hits = [h for h in small_index.search(question, k=10, intent="compare") if h.paper.paper_id != a]
+    picked, _ = small_index._compared(query, hits, None)
+    assert [h.paper.paper_id for h in picked[:2]] == [a, b]
