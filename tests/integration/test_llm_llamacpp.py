@@ -151,3 +151,25 @@ def test_memory_does_not_grow_with_a_longer_prompt(llm):
     "".join(fresh.generate([{"role": "user", "content": "Now: " + text(1500)}], max_tokens=2))
     assert fresh.last_usage["prompt_tokens"] > 1400
     assert _rss_mb() - before < 12
+
+
+def test_no_sampler_outlives_its_generation(llm):
+    """llama-cpp-python's sampler chain (one native entry per vocabulary token) sits in a reference
+    cycle; left to the garbage collector, every answer's chain stayed in memory until a full
+    collection, which a server runs minutes apart: the soak's creep."""
+    import gc
+
+    from llama_cpp import _internals
+
+    def samplers() -> int:
+        return sum(isinstance(o, _internals.LlamaSampler) and o.sampler is not None for o in gc.get_objects())
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = samplers()
+        for question in ("Name three colors.", "Name three animals.", "Name three cities."):
+            greedy(llm, [MESSAGES[0], {"role": "user", "content": question}], max_tokens=8)
+        assert samplers() <= before
+    finally:
+        gc.enable()
