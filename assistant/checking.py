@@ -438,6 +438,18 @@ def moved_phrase(sentence: str, question: str, paper_sentences: Sequence[str], b
     >>> moved_phrase("LLMs are particularly useful to extract structural insights.",
     ...              "What are LLMs particularly useful for?", paper, paper[:1], ["MechGPT"]) is None
     True
+
+    Closeness to the question leaves the title's words out: they name the subject, which the
+    paper's opening repeats ("a novel self-supervised formulation of relational reasoning"), and
+    the asked finding is the sentence with the question's other words.
+
+    >>> paper = ["In self-supervised learning, a system is tasked with achieving a surrogate objective.",
+    ...          "We propose a novel self-supervised formulation of relational reasoning.",
+    ...          "We link the effectiveness of the method to the maximization of a Bernoulli log-likelihood."]
+    >>> moved_phrase("The paper links its effectiveness to achieving a surrogate objective [1].",
+    ...              "What objective does the self-supervised relational reasoning paper link its effectiveness to?",
+    ...              paper, paper[:1], ["Self-Supervised Relational Reasoning for Representation Learning"])[0]
+    'link effect'
     """
     from assistant.lexical import analyze
     asked = _adjacent_pairs(sentence) & _adjacent_pairs(question)
@@ -445,26 +457,37 @@ def moved_phrase(sentence: str, question: str, paper_sentences: Sequence[str], b
         return None
     asked -= set().union(*(_adjacent_pairs(t) for t in titles))
     question_words = set(analyze(question))
+    asked_words = question_words - set(analyze(" ".join(titles)))
     added = set(analyze(sentence)) - question_words
     papers = [(text, set(analyze(text)), _adjacent_pairs(text)) for text in paper_sentences]  # each read once
-    closest = max((len(question_words & words) for _, words, _ in papers), default=0)
-    for pair in sorted(asked):
+    closest = max((len(asked_words & words) for _, words, _ in papers), default=0)
+    strict = _adjacent_pairs(sentence, gap=False)
+    for pair in sorted(asked, key=lambda pair: (pair not in strict, pair)):  # side by side first
         holders = [(text, words) for text, words, pairs in papers if pair in pairs]
         if len(holders) != 1 or holders[0][0] in backing:
             continue
         text, words = holders[0]
-        if len(question_words & words) < closest or not formats.states_finding(text):
+        if len(asked_words & words) < closest or not (formats.states_finding(text) or _LINKS.search(text)):
             continue  # the question's subject ("the post-hoc fixes", "synthetic data"), not the finding it asks
         if added and len(added & words) * 2 < len(added):
             return " ".join(pair), text
     return None
 
 
-def _adjacent_pairs(text: str) -> set[tuple[str, str]]:
-    """Stemmed pairs of content words that stand next to each other in the text."""
+_LINKS = re.compile(r"\bwe (link|attribute|trace)\b", re.I)  # "We link the effectiveness ... to ...": a finding
+
+
+def _adjacent_pairs(text: str, gap: bool = True) -> set[tuple[str, str]]:
+    """Stemmed pairs of content words that stand next to each other in the text, or (`gap`) with one
+    small word between them ("links its effectiveness", "link the effectiveness").
+
+    >>> sorted(_adjacent_pairs("We link the effectiveness of the method."))
+    [('link', 'effect')]
+    """
     from assistant.lexical import aligned_stems
     stemmed = aligned_stems(strip_markers(text))
-    return {(a, b) for a, b in zip(stemmed, stemmed[1:]) if a and b}
+    skipped = [(a, c) for a, b, c in zip(stemmed, stemmed[1:], stemmed[2:]) if gap and a and not b and c]
+    return {(a, b) for a, b in zip(stemmed, stemmed[1:]) if a and b} | set(skipped)
 
 
 _FRONTED = re.compile(r"^\s*([^,\[\]]{3,60}),\s+")

@@ -99,13 +99,21 @@ def _share(wanted: set[str], found: set[str]) -> float:
     return len(wanted & found) / len(wanted) if wanted else 0.0
 
 
+_ENUMERATOR = re.compile(r"(?:^|(?<=[\s:;,]))\(?\d{1,2}\)(?=\s)")
+
+
 def specifics(text: str) -> set[str]:
     """The names and numbers a text states, comparable across texts.
 
     >>> sorted(specifics("FOSTER gets 72.5% on CIFAR-100 [1]."))
     ['%72.5', 'CIFAR-100', 'FOSTER']
+
+    A list's item numbers ("We find that: 1) ...; 2) ...", "(4) We prove ...") state nothing.
+
+    >>> specifics("We find that: 1) LMs are forgetful; 2) pre-training helps; (3) 12 runs.")
+    {'12'}
     """
-    plain = strip_markers(text)
+    plain = _ENUMERATOR.sub(" ", strip_markers(text))
     return set(name_tokens(plain)) | {unit + value for value, unit in extract_numbers(plain)}
 
 

@@ -769,6 +769,22 @@ def test_a_yes_that_restates_what_its_paper_says_is_the_direct_answer():
     assert answer.text.startswith("Yes, the number of linear regions varies across data manifolds [1].")
 
 
+MEMORY = ("Retentive or Forgetful? Diving into the Knowledge Memorizing Mechanism of Language Models",
+          "Pre-trained language models show remarkable memorizing ability. To investigate such a retentive-forgetful "
+          "contradiction, we conduct thorough experiments. We find that 1) vanilla models are forgetful, "
+          "2) pre-training makes them retentive.")
+
+
+def test_an_answer_that_picks_one_side_of_an_either_or_question_is_the_direct_answer():
+    """It was dropped as saying nothing beyond the question (all its words are the question's), and
+    then the list's item numbers (1), 2), 3)) made the quotes look more specific than the answer."""
+    question = "Are vanilla models retentive or forgetful?"
+    answer = ask("fact", question, "Vanilla models are forgetful [1].", [MEMORY])
+    assert answer.text.startswith("Vanilla models are forgetful [1]."), (answer.text, answer.dropped)
+    wrong = ask("fact", question, "Vanilla models are retentive [1].", [MEMORY])
+    assert "are retentive [1]" not in wrong.text
+
+
 def test_a_left_out_part_with_no_name_or_number_is_answered_by_its_sentence():
     ct = ("Structure Learning of Latent Factors via Clique Search on Correlation Thresholded Graphs",
           "We propose a fast correlation thresholding (CT) algorithm that learns the number of latent factors "
