@@ -82,6 +82,8 @@ REVERSED = "turns its paper's finding around"
 ECHOED_FIGURE = "repeats a figure of the question that its paper does not give"
 UNCOUNTED = "gives a count of what its cited paper never mentions"
 MOVED_PHRASE = "puts the question's words on another finding of its paper"
+SPLICED = "joins the start of one sentence of its paper to the end of another"
+SPLICE_HEAD, SPLICE_TAIL = 5, 3  # words copied from the first sentence, content words from the second
 REVERSAL_SHARED = 4  # content words a sentence shares with a paper sentence it was not matched to, to reverse it
 AFTER_WRONG = "follows a direct answer that got its paper's finding wrong"
 ANTECEDENT_SHARE = 0.5  # of the abstract sentence a "This ..." points back to, the answer must give this much
@@ -202,7 +204,7 @@ def _fact_verdict(judged: list[SentenceSupport], kept: list[SentenceSupport], dr
         if confident and stated_figure(sources[0], query):  # the paper gives what was asked: its sentence answers
             return [], dropped + [replace(s, note=f"dropped: {AFTER_WRONG}") for s in kept], None
         return kept, dropped, MADE_UP
-    if REVERSED in first or ECHOED_FIGURE in first or MOVED_PHRASE in first:
+    if REVERSED in first or ECHOED_FIGURE in first or MOVED_PHRASE in first or SPLICED in first:
         # the direct answer was wrong (or took the question's figure for the paper's), what follows it is
         # no answer: the paper's sentences are, when the question is surely about that paper (close in
         # meaning, or naming it: "What are Padé Activation Units built from?")
@@ -311,6 +313,8 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {UNFOUNDED} ({', '.join(unfounded[:4])})"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
+        elif splice := spliced(plain, cited_sentences):
+            note = f"dropped: {SPLICED} (“{splice[0]}” + “{splice[1]}”)"
         elif moved := moved_phrase(plain, query.text, cited_sentences,
                                    [matches[n].evidence for n in cited_now if n in matches], list(titles.values())):
             note = f"dropped: {MOVED_PHRASE} (“{moved[0]}”)"
@@ -472,6 +476,67 @@ def moved_phrase(sentence: str, question: str, paper_sentences: Sequence[str], b
         if added and len(added & words) * 2 < len(added):
             return " ".join(pair), text
     return None
+
+
+def spliced(sentence: str, paper_sentences: Sequence[str]) -> tuple[str, str] | None:
+    """(the end of the copied start, the start of the copied end) when the sentence copies a run of
+    one sentence of its paper word for word, leaves it where that sentence goes on with another
+    content word, and goes on instead with words copied from a different sentence: the object of
+    one finding put after the verb of another ("..., directly minimizing the mutual information
+    between transformed components" where the paper minimizes "the negentropy of the responses" and
+    reports a smaller mutual information as the result).
+
+    >>> paper = ["We optimize the parameters over a database of natural images, directly minimizing the "
+    ...          "negentropy of the responses.",
+    ...          "It achieves a smaller mutual information between transformed components than ICA."]
+    >>> spliced("This is done over a database of natural images, directly minimizing the mutual information "
+    ...         "between transformed components [1].", paper)
+    ('directly minimizing the', 'mutual information between transformed components')
+    >>> spliced("It is optimized over a database of natural images, directly minimizing the negentropy [1].",
+    ...         paper) is None
+    True
+    """
+    from assistant.lexical import _STOPWORDS
+    words = word_tokens(strip_markers(sentence).lower())
+    papers = [word_tokens(text.lower()) for text in paper_sentences]
+    for i, first in enumerate(papers):
+        start, end, at = _longest_common_run(words, first)
+        if end - start < SPLICE_HEAD or end >= len(words) or at >= len(first):
+            continue
+        ours, theirs = words[end], first[at]
+        if words[end - 1] not in _SPLICE_JOINTS or ours in _STOPWORDS or theirs in _STOPWORDS or ours == theirs:
+            continue  # cut inside a phrase ("minimizing the | ..."), not where a new clause may begin
+        tail = words[end:]
+        for j, other in enumerate(papers):
+            if j == i:
+                continue
+            length = max((n for k in range(len(other)) for n in [_run_length(tail, other[k:])]), default=0)
+            copied = tail[:length]
+            if sum(w not in _STOPWORDS for w in copied) >= SPLICE_TAIL and " ".join(copied[:2]) not in " ".join(first):
+                return " ".join(words[max(start, end - 3):end]), " ".join(copied)
+    return None
+
+
+_SPLICE_JOINTS = frozenset("the a an of to by for on in with from into between its their".split())
+
+
+def _longest_common_run(words: list[str], other: list[str]) -> tuple[int, int, int]:
+    """(start, end) of the longest run of `words` that `other` has word for word, and where that run
+    ends in `other`."""
+    best = (0, 0, 0)
+    for k in range(len(other)):
+        for i in range(len(words)):
+            n = _run_length(words[i:], other[k:])
+            if n > best[1] - best[0]:
+                best = (i, i + n, k + n)
+    return best
+
+
+def _run_length(a: list[str], b: list[str]) -> int:
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 _LINKS = re.compile(r"\bwe (link|attribute|trace)\b", re.I)  # "We link the effectiveness ... to ...": a finding
@@ -826,14 +891,16 @@ def _worded_like(sentence: SentenceSupport, source: Source, query: Query, chosen
     invariants" is checked against "... called clustering heads, which learns the problem's
     invariants", not against the sentence that repeats the question's "sparse modular addition
     task"; "FCCov achieves unbiasedness at the sigma-field level" against the sentence that proves
-    it, besides the one that names FCCov."""
+    it, besides the one that names FCCov. Only the words the quotes chosen so far leave out count:
+    "PRISMATIC, the first multimodal structural priming dataset, demonstrated that fusion-encoded
+    models exhibit robust positive correlations ..." is checked against the sentence that finds the
+    correlations too, not only against the one that introduces PRISMATIC."""
     from assistant.lexical import analyze
     added = set(analyze(strip_markers(sentence.text))) - set(analyze(f"{query.text} {source.paper.title}"))
-    if not added:
-        return None
-    shared = {text: len(added & set(analyze(text))) for text in source.sentences}
+    added -= set().union(*(set(analyze(text)) for text in chosen))
+    shared = {text: len(added & set(analyze(text))) for text in source.sentences if text not in chosen}
     best = max(shared, key=shared.get, default=None)
-    if best is None or shared[best] < QUOTE_WORDS or shared[best] <= max((shared.get(t, 0) for t in chosen), default=0):
+    if best is None or shared[best] < QUOTE_WORDS:
         return None
     return best
 

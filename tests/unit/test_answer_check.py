@@ -872,3 +872,34 @@ def test_a_topic_bullet_quotes_what_the_paper_does_not_its_opening_background():
                  "", [CONCEPTS, CLIMB])
     bullet = next(line for line in answer.text.splitlines() if CONCEPTS[0] in line)
     assert "we track linear interpretable feature evolution" in bullet.lower(), bullet
+
+
+def test_a_sentence_joining_one_findings_verb_to_anothers_object_is_dropped():
+    """"..., directly minimizing the mutual information between transformed components [1]": the paper
+    minimizes the negentropy, and reports a smaller mutual information as the result."""
+    gdn = ("Density Modeling of Images using a Generalized Normalization Transformation",
+           "We introduce a parametric nonlinear transformation for Gaussianizing natural images. We optimize the "
+           "parameters over a database of natural images, directly minimizing the negentropy of the responses. "
+           "The optimized transformation achieves a significantly smaller mutual information between transformed "
+           "components than ICA.")
+    question = "What does the generalized normalization transformation minimize?"
+    answer = ask("fact", question, "The transformation minimizes the negentropy of the responses [1]. It is "
+                 "optimized over a database of natural images, directly minimizing the mutual information between "
+                 "transformed components [1].", [gdn])
+    assert "negentropy of the responses [1]" in answer.text
+    assert "directly minimizing the mutual information" not in answer.text
+    assert any("joins the start of one sentence" in (s.note or "") for s in answer.dropped)
+
+
+def test_the_quotes_cover_the_finding_an_answer_states_not_only_the_name_it_opens_with():
+    """The answer's specifics (PRISMATIC) chose the sentence introducing the dataset; the sentence that
+    finds what the answer says (only fusion-encoded models show the correlation) was not shown."""
+    priming = ("Towards Human Cognition: Visual Context Guides Syntactic Priming in Fusion-Encoded Models",
+               "We introduce PRISMATIC, the first multimodal structural priming dataset. We propose a "
+               "reference-free metric for structural priming. Models with both encoding methods show comparable "
+               "priming effects. However, only fusion-encoded models exhibit robust positive correlations between "
+               "priming effects and visual similarity.")
+    answer = ask("fact", "Which models showed a correlation between priming effects and visual similarity?",
+                 "PRISMATIC, the first multimodal structural priming dataset, showed that fusion-encoded models "
+                 "exhibit robust positive correlations between priming effects and visual similarity [1].", [priming])
+    assert "“However, only fusion-encoded models exhibit robust positive correlations" in answer.text, answer.text
