@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import IndexEmptyError
-from assistant.heap import release_free_memory
+from assistant.heap import collect_cycles_now_and_then, release_free_memory
 from assistant.intent import classify_intent, compare_sides, needs_model
 from assistant.query import retrieval_query
 from assistant.store import Filters
@@ -158,8 +158,11 @@ class Assistant:
         timings.setdefault("first_token_s", time.perf_counter() - started)
         timings["total_s"] = time.perf_counter() - started
         release_free_memory()  # what this answer's threads freed; a server answers thousands (assistant/heap.py)
-        yield AnswerEvent("answer", answer=answering.build_answer(
-            query, hits, checked, reason=reason, timings=timings, tokens=tokens, draft=draft or None))
+        try:
+            yield AnswerEvent("answer", answer=answering.build_answer(
+                query, hits, checked, reason=reason, timings=timings, tokens=tokens, draft=draft or None))
+        finally:  # once the answer is out (the UI closes the stream on it): what was left in cycles (heap.py)
+            collect_cycles_now_and_then()
 
     def ask(self, question: str, *, history: History = None, filters: Filters | None = None,
             k: int | None = None) -> Answer:

@@ -1,4 +1,4 @@
-"""The UI soak's memory creep without the web stack: chat answers in one process, RSS sampled.
+"""Memory of answering in one process, without the web stack: chat answers on threads, RSS and glibc heap sampled.
 
     .venv/bin/python -m benchmarks.memory_inprocess [--threads 2] [--answers 300] [--data-dir /tmp/bench-soak]
         [--call stream|ask] [--llm model|canned]

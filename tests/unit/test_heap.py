@@ -91,3 +91,32 @@ def test_heap_usage_counts_what_is_held_and_what_is_freed():
     used, free = heap_usage()
     assert used - start_used < 5 and free > 45
     libc.free(blocks[-1])
+
+
+def test_cycles_are_collected_at_most_once_per_interval():
+    import gc
+    import weakref
+
+    from assistant import heap
+
+    class Node:
+        pass
+
+    gc.disable()
+    try:
+        node = Node()
+        node.self = node  # a reference cycle: only the garbage collector frees it
+        alive = weakref.ref(node)
+        del node
+        heap._LAST_COLLECTION[0] = 0.0
+        assert heap.collect_cycles_now_and_then(interval_s=3600) is True
+        assert alive() is None
+        again = Node()
+        again.self = again
+        alive = weakref.ref(again)
+        del again
+        assert heap.collect_cycles_now_and_then(interval_s=3600) is False  # too soon: left for later
+        assert alive() is not None
+    finally:
+        gc.enable()
+        gc.collect()
