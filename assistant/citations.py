@@ -229,11 +229,14 @@ def split_answer_sentences(text: str) -> list[tuple[str, list[int]]]:
 
     Lines (bullets, paragraphs) are split separately. A marker opening a sentence belongs to
     the previous sentence of the same line when that one cites nothing (the model put the
-    footnote after the full stop); otherwise, as in "[2] shows that ...", it stays. A sentence
-    made only of markers joins the previous sentence.
+    footnote after the full stop); otherwise, as in "[2] shows that ...", it stays, and when it only
+    labels the sentence ("[1] PRISMATIC, the first ... dataset, showed that ...": a capital follows)
+    it moves to the sentence's end. A sentence made only of markers joins the previous sentence.
 
     >>> split_answer_sentences("It uses BERT [1]. [2] It is fast. It is new.")
-    [('It uses BERT [1].', [1]), ('[2] It is fast.', [2]), ('It is new.', [])]
+    [('It uses BERT [1].', [1]), ('It is fast [2].', [2]), ('It is new.', [])]
+    >>> split_answer_sentences("[1] shows that it is fast.")
+    [('[1] shows that it is fast.', [1])]
     >>> split_answer_sentences("It uses BERT. [2] It is fast.[3] Done.")
     [('It uses BERT. [2]', [2]), ('It is fast.[3]', [3]), ('Done.', [])]
     """
@@ -267,8 +270,23 @@ def _attach(sentences: list[str], sentence: str, first_in_line: bool) -> None:
         sentences[-1] = f"{sentences[-1]} {sentence[:lead.end]}"
         if rest:
             sentences.append(rest)
+    elif lead and rest[:1].isupper():  # a label, not the subject ("[2] shows ..."): read as a citation
+        sentences.append(_marker_last(rest, sentence[:lead.end].strip()))
     else:
         sentences.append(sentence)
+
+
+def _marker_last(sentence: str, marker: str) -> str:
+    """The sentence with `marker` before its final full stop, unless it already cites those sources.
+
+    >>> _marker_last("PRISMATIC showed it.", "[1]"), _marker_last("It is fast [1].", "[1]")
+    ('PRISMATIC showed it [1].', 'It is fast [1].')
+    """
+    if set(_cited_numbers(marker)) <= set(_cited_numbers(sentence)):
+        return sentence
+    body = sentence.rstrip()
+    end = body[-1] if body[-1:] in (".", "!", "?") else ""
+    return f"{body[:len(body) - len(end)].rstrip()} {marker}{end}"
 
 
 def _cited_numbers(sentence: str) -> list[int]:

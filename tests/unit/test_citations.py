@@ -194,8 +194,11 @@ def test_leading_marker_stays_when_it_is_the_subject():
     assert split_answer_sentences(text)[1] == ("[2] shows that experts scale.", [2])
 
 
-def test_leading_marker_of_the_first_sentence_stays():
-    assert split_answer_sentences("[2] The model is sparse.") == [("[2] The model is sparse.", [2])]
+def test_leading_marker_of_the_first_sentence_stays_with_it_at_its_end():
+    """A label, not the subject: "[1] PRISMATIC, the first ... dataset, demonstrated that ..." opened
+    answers; "[1] shows that ..." keeps its marker where the grammar needs it."""
+    assert split_answer_sentences("[2] The model is sparse.") == [("The model is sparse [2].", [2])]
+    assert split_answer_sentences("[2] shows that it is sparse.") == [("[2] shows that it is sparse.", [2])]
 
 
 def test_lone_marker_line_joins_previous_sentence():
