@@ -510,7 +510,7 @@ def spliced(sentence: str, paper_sentences: Sequence[str]) -> tuple[str, str] | 
         for j, other in enumerate(papers):
             if j == i:
                 continue
-            length = max((n for k in range(len(other)) for n in [_run_length(tail, other[k:])]), default=0)
+            length = max((_run_length(tail, other[k:]) for k in range(len(other))), default=0)
             copied = tail[:length]
             if sum(w not in _STOPWORDS for w in copied) >= SPLICE_TAIL and " ".join(copied[:2]) not in " ".join(first):
                 return " ".join(words[max(start, end - 3):end]), " ".join(copied)

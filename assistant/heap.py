@@ -72,12 +72,9 @@ def heap_usage() -> tuple[float, float] | None:
     """(MB in use, MB free but kept) over every glibc arena, mmapped blocks counted as in use; None
     where the C library has no mallinfo2. In use that grows is memory something holds (a leak or a
     cache); free that grows is fragmentation that `malloc_trim` could not give back."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallinfo2 = libc.mallinfo2
-    except (OSError, AttributeError):
+    mallinfo2 = _libc_function("mallinfo2", [], _MallInfo2)
+    if mallinfo2 is None:
         return None
-    mallinfo2.argtypes, mallinfo2.restype = [], _MallInfo2
     info = mallinfo2()
     return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
 
@@ -86,11 +83,11 @@ def _find_malloc_trim():
     return _libc_function("malloc_trim", [ctypes.c_size_t])
 
 
-def _libc_function(name: str, argtypes: list):
+def _libc_function(name: str, argtypes: list, restype=ctypes.c_int):
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         function = getattr(libc, name)
     except (OSError, AttributeError):
         return None
-    function.argtypes, function.restype = argtypes, ctypes.c_int
+    function.argtypes, function.restype = argtypes, restype
     return function

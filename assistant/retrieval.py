@@ -126,8 +126,7 @@ class Retriever:
 
     def named_by_title(self, query: str) -> str | None:
         """The one paper whose title's name the query says word for word, if exactly one."""
-        found = self._titles_named(query, self.store.papers())
-        return found.pop() if len(found) == 1 else None
+        return self._sole_namer(query, tokens=False)
 
     def _titles_named(self, query: str, papers: dict[str, Paper]) -> set[str]:
         """The papers whose title's name the question says word for word: the head before a title's
