@@ -90,7 +90,7 @@ class ModelSettings(BaseModel):
 
 
 # weights settable per intent: any non-negative number, or a blend share in [0, 1]
-_OPEN_WEIGHTS = {"dense_weight", "lexical_weight", "feedback_weight", "quality_weight"}
+_OPEN_WEIGHTS = {"dense_weight", "lexical_weight", "feedback_weight", "quality_weight", "hubness_weight"}
 _BLEND_WEIGHTS = {"whole_abstract_weight", "sentence_weight", "lexical_whole_weight"}
 
 
@@ -112,6 +112,12 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="weight of the embedding similarity in the fused score")
     quality_weight: float = Field(3.0, ge=0, description="weight of the quality index's similarity in the "
                                   "fused ranking, once that index is complete (0 = never use it)")
+    hubness_weight: float = Field(0.0, ge=0, description="the quality index's similarity less this times the "
+                                  "paper's mean similarity to its nearest papers (CSLS: a paper close to "
+                                  "everything on its subject stops outranking the one a description singles "
+                                  "out); 0 = off. On for lookups (benchmarks/results/hubness.md): a stated "
+                                  "fact or question is about one sentence, not the whole paper")
+    hubness_neighbours: int = Field(10, ge=1, description="nearest papers that hubness_weight averages over")
     # tuned together on dev, dev_paraphrase, the robustness set and SciFact (benchmarks/fusion_grid.py)
     lexical_weight: float = Field(0.5, ge=0, description="weight of the BM25 keyword score in the fused score")
     whole_abstract_weight: float = Field(0.75, ge=0, le=1, description="w in a paper's dense score, (1 - s) * "
@@ -125,9 +131,11 @@ class RetrievalSettings(BaseModel):
                                    "0 = off")
     feedback_docs: int = Field(3, ge=1, description="top papers whose abstracts feedback moves the query towards")
     # a half-remembered description of a paper is about the whole of it, so one well-matching sentence should
-    # not decide a lookup; a topic question wants every paper on the subject, which the first hits describe best
+    # not decide a lookup, nor a paper that is merely close to everything on its subject (hubness); a topic
+    # question wants every paper on the subject, which the first hits describe best
     intent_weights: dict[str, dict[str, float]] = Field(default_factory=lambda: {
-        "lookup": {"sentence_weight": 0.0, "whole_abstract_weight": 0.5, "lexical_weight": 0.8},
+        "lookup": {"sentence_weight": 0.0, "whole_abstract_weight": 0.5, "lexical_weight": 0.8,
+                   "hubness_weight": 0.5},
         "topic": {"feedback_weight": 1.0},
         # a stated claim is searched with a fact's weights, then these: EmbeddingGemma's fact-checking prompt
         # is its best signal there (SciFact: chosen on the 188 evidence claims, confirmed on the 112 others)

@@ -84,7 +84,8 @@ class Retriever:
         quality = None
         if quality_vec is not None:
             accepts = None if filters is None or filters.is_empty() else (lambda pid: filters.accepts(papers[pid]))
-            quality = self.quality.scores(quality_vec.result(), r.dense_candidates, accepts)
+            quality = self.quality.scores(quality_vec.result(), r.dense_candidates, accepts,
+                                          r.hubness_weight, r.hubness_neighbours)
         fused = fuse(dense, lexical, mode, r, quality)
         if r.feedback_weight and mode != "lexical" and fused:
             # the second pass decides the ranking only

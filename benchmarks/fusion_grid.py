@@ -6,7 +6,8 @@
 A dump holds, per question, what `Retriever` computes before fusing: the dense chunk candidates
 (paper, kind, cosine), the best sentence cosine of each candidate paper, the BM25 chunk
 candidates, and the quality index's similarities when that index is complete (with the claim
-prompt for a looked-up claim, as the retriever encodes it). The grid replays only the arithmetic (the `assistant.fusion` functions the retriever calls,
+prompt for a looked-up claim, as the retriever encodes it, and a lookup's hubness correction at
+the dumped settings' weight). The grid replays only the arithmetic (the `assistant.fusion` functions the retriever calls,
 and `RetrievalSettings.for_intent`), so hundreds of settings take seconds instead of re-embedding.
 It replays the first pass only: the feedback pass of topic questions needs a new dense query.
 The defaults in assistant/config.py were picked here from dev, dev_paraphrase, the robustness
@@ -49,7 +50,9 @@ def dump(data_dir: Path, embedder: str, questions: Path, out: Path) -> None:
         claim = looked_up_claim(text, intent)
         quality = {}
         if retriever.quality.ready():
-            quality = retriever.quality.scores(retriever._quality_query(text, claim).result(), r.dense_candidates)
+            searched = r.for_search(intent, claim)  # a lookup's quality scores carry its hubness correction
+            quality = retriever.quality.scores(retriever._quality_query(text, claim).result(), r.dense_candidates,
+                                               hubness=searched.hubness_weight, neighbours=searched.hubness_neighbours)
         pids = {d[0] for d in dense} | {x[0] for x in lexical} | set(quality)
         rows.append({"id": q.id, "text": text, "category": q.category, "intent": intent, "claim": claim,
                      "quality": quality,

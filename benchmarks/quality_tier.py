@@ -1,6 +1,6 @@
 """The quality index (EmbeddingGemma whole-abstract vectors) against MiniLM-only retrieval, in one run.
 
-    .venv/bin/python -m benchmarks.quality_tier                       # sample index: dev + dev_paraphrase
+    .venv/bin/python -m benchmarks.quality_tier                       # sample index: dev, dev_paraphrase, descriptions
     .venv/bin/python -m benchmarks.quality_tier --scifact DATA_DIR    # a SciFact index: claims + BEIR
 
 Both indexes must be built already (`python -m assistant ingest …` then `quality build`): this
@@ -30,13 +30,18 @@ VARIANTS = (
     ("hybrid + Gemma 1.0", "hybrid", {"quality_weight": 1.0}),
     ("hybrid + Gemma 2.0", "hybrid", {"quality_weight": 2.0}),
     ("hybrid + Gemma 1.0, MiniLM 0.5", "hybrid", {"quality_weight": 1.0, "dense_weight": 0.5}),
-    ("hybrid + Gemma 3.0 (default)", "hybrid", {"quality_weight": 3.0}),
+    ("hybrid + Gemma 3.0 (default: hubness 0.5 for lookups)", "hybrid", {"quality_weight": 3.0}),
     ("hybrid + Gemma 3.0, embedders in float32", "hybrid", {"quality_weight": 3.0}, {"cpu_precision": "float32"}),
     ("hybrid + Gemma 3.0, embedders in bfloat16", "hybrid", {"quality_weight": 3.0}, {"cpu_precision": "bfloat16"}),
     ("MiniLM hybrid, late-chunked sentences (quality off)", "hybrid", {"quality_weight": 0.0},
      {"late_chunking": ["sentence"]}),
     ("hybrid + Gemma 3.0, late-chunked sentences", "hybrid", {"quality_weight": 3.0}, {"late_chunking": ["sentence"]}),
+    ("hybrid + Gemma 3.0, no hubness correction (before 2026-12-05)", "hybrid",
+     {"quality_weight": 3.0, "intent_weights": {"lookup": {"hubness_weight": 0.0}}}),
+    ("hybrid + Gemma 3.0, hubness 0.25 for lookups", "hybrid",
+     {"quality_weight": 3.0, "intent_weights": {"lookup": {"hubness_weight": 0.25}}}),
 )
+DESCRIPTIONS = Path(__file__).parent / "data"  # lookups written apart from the dev files
 
 
 def load_average() -> str:
@@ -46,10 +51,12 @@ def load_average() -> str:
 def open_variant(data_dir: str | None, overrides: dict, models: dict | None = None) -> Assistant:
     base = load_settings(**({"data_dir": data_dir} if data_dir else {}))
     base = base.model_copy(update={"models": base.models.model_copy(update=models or {})})
+    overrides = dict(overrides)
+    extra = overrides.pop("intent_weights", {})  # a variant's own per-intent weights, added to the defaults
     retrieval = base.retrieval.model_copy(update=overrides)
     # per-intent weights must not undo the variant's own quality/dense weights
-    retrieval.intent_weights = {i: {k: v for k, v in w.items() if k not in overrides}
-                                for i, w in retrieval.intent_weights.items()}
+    retrieval.intent_weights = {i: {**{k: v for k, v in w.items() if k not in overrides}, **extra.get(i, {})}
+                                for i, w in {**extra, **retrieval.intent_weights}.items()}
     assistant = Assistant(base.model_copy(update={"retrieval": retrieval}))
     if overrides.get("quality_weight", 1.0) > 0 and not assistant.quality.ready():
         raise SystemExit(f"the quality index is not complete: {assistant.quality_state().as_dict()} "
@@ -86,8 +93,12 @@ def main(argv: list[str] | None = None) -> None:
         out = RESULTS / "quality-tier-scifact.md"
     else:
         dev = [q for q in load(EVALS / "dev.jsonl") if q.gold_titles]
+        fresh = load(DESCRIPTIONS / "descriptions_fresh.jsonl")
         sets = [("dev", dev), ("dev lookups", [q for q in dev if q.category == "lookup"]),
-                ("dev_paraphrase", load(EVALS / "dev_paraphrase.jsonl"))]
+                ("dev_paraphrase", load(EVALS / "dev_paraphrase.jsonl")),
+                ("descriptions", load(DESCRIPTIONS / "descriptions.jsonl")),
+                ("fresh descriptions, half-remembered", [q for q in fresh if q.id.endswith("-mid")]),
+                ("fresh descriptions, no terms", [q for q in fresh if q.id.endswith("-hard")])]
         out = RESULTS / "quality-tier.md"
     out = args.out or out
     tables = evaluate(args.scifact, sets, variants)

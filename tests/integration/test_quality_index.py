@@ -82,6 +82,27 @@ def test_scores_respect_filters(fresh):
     assert hits and all((h.paper.date or "") >= "2021" for h in hits)
 
 
+def test_hubness_takes_off_each_papers_closeness_to_its_neighbours(fresh):
+    """CSLS on the real quality vectors, checked against a brute-force recomputation from the stored
+    vectors: cosine to the query less weight x the mean cosine to the paper's 3 nearest papers."""
+    import numpy as np
+    assistant = fresh()
+    assistant.build_quality()
+    quality = assistant.quality
+    stored = quality.collection.get(include=["embeddings"])
+    vectors = dict(zip(stored["ids"], np.asarray(stored["embeddings"], dtype=np.float64)))
+    qvec = assistant.embedder.embed_queries(["a network that learns without back-propagation"])[0]
+    plain = quality.scores(qvec, 15)
+    corrected = quality.scores(qvec, 15, hubness=0.5, neighbours=3)
+    assert set(corrected) == set(plain) == set(vectors)
+    for pid, vec in vectors.items():
+        others = sorted((float(vec @ v) for other, v in vectors.items() if other != pid), reverse=True)
+        assert corrected[pid] == pytest.approx(plain[pid] - 0.5 * sum(others[:3]) / 3, abs=1e-5)
+    assert list(corrected) == sorted(corrected, key=corrected.get, reverse=True)
+    assert list(corrected) != list(plain)  # it reorders this collection, not only shifts it
+    assert list(quality.scores(qvec, 4, hubness=0.5, neighbours=3)) == list(corrected)[:4]
+
+
 def test_without_the_model_it_says_so(embedder_present, tmp_path, make_settings, corpus_dir):
     settings = make_settings(tmp_path / "data", models={"quality_embedder": str(tmp_path / "absent-model")})
     state = Assistant(settings).quality_state()

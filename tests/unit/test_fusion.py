@@ -1,5 +1,9 @@
 """Ranking arithmetic: chunk-to-paper aggregation and fusion, on plain numbers."""
 
+import numpy as np
+import pytest
+
+from assistant import quality
 from assistant.fusion import (best_per_paper, blend_whole_and_best, mix, ranking, weighted_rrf,
                               weighted_score_fusion)
 
@@ -68,3 +72,17 @@ def test_the_retrieval_module_examples_hold():
 
     from assistant import retrieval
     assert doctest.testmod(retrieval).failed == 0
+
+
+def test_a_hub_loses_to_the_paper_that_stands_apart():
+    """CSLS arithmetic: "hub" is as close to the query as "apart" but also close to its neighbours,
+    so with the correction "apart" comes first."""
+    import doctest
+    vectors = np.array([[0.8, 0.6, 0.0], [0.8, 0.0, 0.6], [0.6, 0.8, 0.0], [0.0, 0.8, 0.6]])  # hub, apart, 2 near hub
+    hub, apart = quality.neighbour_similarity(vectors, [0, 1], 2)
+    assert hub == pytest.approx((0.96 + 0.64) / 2) and apart == pytest.approx((0.64 + 0.48) / 2)
+    query = np.array([1.0, 0.0, 0.0])
+    plain = vectors[:2] @ query
+    assert plain[0] == plain[1]  # a tie on plain similarity ...
+    assert plain[1] - 0.5 * apart > plain[0] - 0.5 * hub  # ... that the correction breaks for "apart"
+    assert doctest.testmod(quality).failed == 0
