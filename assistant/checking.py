@@ -310,7 +310,12 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {INVENTED_NAMES}"
         elif tied and len(unfounded := unfounded_words(plain, [query.text, *(m.content for m in query.history)],
                                                         tied)) >= UNFOUNDED_WORDS:
-            note = f"dropped: {UNFOUNDED} ({', '.join(unfounded[:4])})"
+            wording = _sole_wording_source(plain, [query.text, *(m.content for m in query.history)],
+                                           {n: t for n, t in paper_text.items() if n not in cited_now}, scores)
+            if wording is None:
+                note = f"dropped: {UNFOUNDED} ({', '.join(unfounded[:4])})"
+            else:  # "Late MLP layers act to downregulate ... [2]", where [1] says it word for word
+                cited_now, note = [wording], f"citation moved to [{wording}]: its paper words it, the cited one does not"
         elif not verdict.keep:
             note = f"dropped: {verdict.note}"
         elif splice := spliced(plain, cited_sentences):
@@ -350,6 +355,28 @@ def unfounded_words(sentence: str, asked: Sequence[str], papers: Sequence[str]) 
     known = set(analyze(" ".join(asked))) | set(analyze(" ".join(papers))) | set(analyze(_CONNECTIVES))
     return [w for w in dict.fromkeys(analyze(strip_markers(sentence)))
             if w not in known and len(w) > 1 and not w.isdigit()]
+
+
+RECITE_SUPPORT = 0.45  # least support of the one other source that words a sentence its cited paper never does
+
+
+def _sole_wording_source(sentence: str, asked: Sequence[str], others: dict[int, str],
+                         scores: dict[int, float]) -> int | None:
+    """The one other source whose paper has every word the sentence adds to the question, when it
+    also supports the sentence at least RECITE_SUPPORT: the model cited the wrong number for a
+    sentence one source words ("Late MLP layers act to downregulate the maximum-likelihood token
+    [2]", from source 1's long opening sentence, which MiniLM scores a little below source 2's).
+
+    >>> _sole_wording_source("Late layers downregulate the likeliest token [2].", ["What do late layers do?"],
+    ...                      {1: "late layers downregulate the likeliest token", 3: "bilinear layers"}, {1: 0.5, 3: 0.6})
+    1
+    >>> _sole_wording_source("Late layers downregulate the likeliest token [2].", ["What do late layers do?"],
+    ...                      {1: "late layers downregulate the likeliest token"}, {1: 0.3}) is None
+    True
+    """
+    fits = [n for n, text in others.items()
+            if scores.get(n, 0.0) >= RECITE_SUPPORT and not unfounded_words(sentence, asked, [text])]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _figures(text: str) -> set[str]:
@@ -579,13 +606,40 @@ def without_stray_yes(text: str, question: str) -> str:
     'Yes, it does [1].'
     >>> without_stray_yes("Yes, it is easier [1].", "Is it easier or harder to detect them?")
     'It is easier [1].'
+
+    A "Yes" that its own sentence contradicts, by saying the negated form of the question's word,
+    goes too; the statement is the answer:
+
+    >>> without_stray_yes("Yes, the effects are asymmetrical across pairs [1].", "Are the effects symmetric?")
+    'The effects are asymmetrical across pairs [1].'
+    >>> without_stray_yes("Yes, the effects are symmetric across pairs [1].", "Are the effects symmetric?")
+    'Yes, the effects are symmetric across pairs [1].'
     """
     lead = _YES_NO_LEAD.match(text)
     rest = text[lead.end():] if lead else ""
     either = any(opposites(a, b) for a, b in _EITHER_OR.findall(question))  # "easier or harder?" is no yes/no
-    if not rest.strip() or (not either and any(_POLAR.match(c) for c in re.split(r"[,?;:.!()]", question))):
+    contradicted = bool(lead) and lead.group().strip(" ,.;:!").lower() == "yes" and _negates_asked(rest, question)
+    if not rest.strip() or (not either and not contradicted
+                            and any(_POLAR.match(c) for c in re.split(r"[,?;:.!()]", question))):
         return text
     return rest[:1].upper() + rest[1:]
+
+
+_NEGATING_PREFIX = re.compile(r"^(?:non-?|un|in|im|ir|il|dis|a)(?=\w{5})", re.I)
+
+
+def _negates_asked(sentence: str, question: str) -> bool:
+    """Whether the sentence says a word of the question with a negating prefix ("asymmetrical" for
+    "symmetric", "unstable" for "stable"), and not the word itself."""
+    from assistant.lexical import analyze
+    asked = set(analyze(question))
+    said = set(analyze(sentence))
+    for word in word_tokens(sentence):
+        prefix = _NEGATING_PREFIX.match(word)
+        stems = analyze(word[prefix.end():]) if prefix else []
+        if stems and stems[0] in asked and stems[0] not in said:
+            return True
+    return False
 
 
 def without_fronted_repeat(text: str) -> str:

@@ -161,25 +161,39 @@ def numbers_in_place(sentence: str, paper_sentences: Sequence[str]) -> bool:
     False
     >>> numbers_in_place("The fixes help in 71% of cases.", paper)  # "of cases" is around both
     False
+
+    A number that counts the same thing as in the paper ("18 models", and no other number of the
+    paper counts models) is in place, though two numbers close together share their words:
+
+    >>> paper = ["We test 18 models, from 60 million to 175 billion parameters, across a set of 22 tasks."]
+    >>> numbers_in_place("The study tested 18 models across 22 tasks.", paper)
+    True
+    >>> numbers_in_place("The study tested 22 models across 18 tasks.", paper)
+    False
     """
-    occurrences = [pair for text in paper_sentences for pair in _number_contexts(text)]
-    for value, near in _number_contexts(sentence):
-        same = max((len(near & words) for v, words in occurrences if v == value), default=-1)
-        other = max((len(near & words) for v, words in occurrences if v != value), default=0)
+    occurrences = [context for text in paper_sentences for context in _number_contexts(text)]
+    for value, near, counts in _number_contexts(sentence):
+        if counts and {v for v, _, c in occurrences if c == counts} == {value}:
+            continue  # "18 models" where the paper's only number of models is 18
+        same = max((len(near & words) for v, words, _ in occurrences if v == value), default=-1)
+        other = max((len(near & words) for v, words, _ in occurrences if v != value), default=0)
         if same < PLACE_SHARED or same <= other:
             return False
     return True
 
 
-def _number_contexts(text: str) -> list[tuple[str, set[str]]]:
-    """(value, stemmed content words within PLACE_WINDOW words of it) for each number in digits."""
+def _number_contexts(text: str) -> list[tuple[str, set[str], str | None]]:
+    """(value, stemmed content words within PLACE_WINDOW words of it, the stem of the word right after
+    it: what it counts) for each number in digits."""
     from assistant.lexical import analyze
     plain = _SCIENTIFIC.sub(" ", unicodedata.normalize("NFKC", strip_markers(text)))
     out = []
     for m in _NUMBER.finditer(plain):
         value, _ = _number_pair(m)
-        near = plain[:m.start()].split()[-PLACE_WINDOW:] + plain[m.end():].split()[:PLACE_WINDOW]
-        out.append((value, set(analyze(" ".join(near)))))
+        after = plain[m.end():].split()[:PLACE_WINDOW]
+        near = plain[:m.start()].split()[-PLACE_WINDOW:] + after
+        counted = analyze(after[0]) if after else []
+        out.append((value, set(analyze(" ".join(near))), counted[0] if counted else None))
     return out
 
 

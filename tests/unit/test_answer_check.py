@@ -903,3 +903,31 @@ def test_the_quotes_cover_the_finding_an_answer_states_not_only_the_name_it_open
                  "PRISMATIC, the first multimodal structural priming dataset, showed that fusion-encoded models "
                  "exhibit robust positive correlations between priming effects and visual similarity [1].", [priming])
     assert "“However, only fusion-encoded models exhibit robust positive correlations" in answer.text, answer.text
+
+
+HYDRA = ("The Hydra Effect: Emergent Self-repair in Language Model Computations",
+         "We investigate the internal structure of language model computations using causal analysis and "
+         "demonstrate two motifs: (1) a form of adaptive computation where ablations of one attention layer of a "
+         "language model cause another layer to compensate (which we term the Hydra effect) and (2) a "
+         "counterbalancing function of late MLP layers that act to downregulate the maximum-likelihood token. "
+         "Surprisingly, these effects occur even in language models trained without any form of dropout.")
+BILINEAR = ("A Mathematical Framework for Bilinear Layers",
+            "In this note, I examine bilinear layers, which are a type of MLP layer that are mathematically much "
+            "easier to analyze while simultaneously performing better than standard MLPs. Late layers matter.")
+
+
+def test_a_sentence_cited_to_the_wrong_paper_moves_to_the_one_that_words_it():
+    answer = ask("fact", "What do late MLP layers do according to the Hydra effect paper?",
+                 "Late MLP layers act to downregulate the maximum-likelihood token [2].", [HYDRA, BILINEAR])
+    first = answer.text.splitlines()[0]
+    assert first.startswith("Late MLP layers act to downregulate the maximum-likelihood token [1]"), answer.text
+
+
+def test_a_yes_that_its_own_sentence_contradicts_is_left_out():
+    priming = ("On the Acquisition of Shared Grammatical Representations in Bilingual Language Models",
+               "We train small bilingual models. We find that there are asymmetrical effects of crosslingual "
+               "structural priming across language pairs and directions.")
+    answer = ask("fact", "Are crosslingual structural priming effects symmetric across language pairs?",
+                 "Yes, crosslingual structural priming effects are asymmetrical across language pairs [1].",
+                 [priming, CCL])
+    assert answer.text.startswith("Crosslingual structural priming effects are asymmetrical"), answer.text
