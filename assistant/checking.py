@@ -257,6 +257,7 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
     names = paper_names(titles, abstracts)
     a = settings.answer
     earlier = [m.content for m in query.history if m.role == "user"]
+    conversation = [query.text, *(m.content for m in query.history)]  # what a sentence may repeat freely
     asked = " ".join([query.text, *earlier])
     asked_figures = _figures(asked)
     counted = counted_things(query.text)
@@ -306,11 +307,10 @@ def judge_sentences(parts: Sequence[tuple[str, Sequence[int]]], query: Query, so
             note = f"dropped: {UNCOUNTED} ({', '.join(unstated)})"
         elif echoed:  # "does it halve every two years?" -> "it halves every two years [1]" (the paper: 8 months)
             note = f"dropped: {ECHOED_FIGURE} ({', '.join(echoed)})"
-        elif not names_supported(plain, [*papers, query.text, *(m.content for m in query.history)]):
+        elif not names_supported(plain, [*papers, *conversation]):
             note = f"dropped: {INVENTED_NAMES}"
-        elif tied and len(unfounded := unfounded_words(plain, [query.text, *(m.content for m in query.history)],
-                                                        tied)) >= UNFOUNDED_WORDS:
-            wording = _sole_wording_source(plain, [query.text, *(m.content for m in query.history)],
+        elif tied and len(unfounded := unfounded_words(plain, conversation, tied)) >= UNFOUNDED_WORDS:
+            wording = _sole_wording_source(plain, conversation,
                                            {n: t for n, t in paper_text.items() if n not in cited_now}, scores)
             if wording is None:
                 note = f"dropped: {UNFOUNDED} ({', '.join(unfounded[:4])})"

@@ -55,8 +55,9 @@ def open_variant(data_dir: str | None, overrides: dict, models: dict | None = No
     extra = overrides.pop("intent_weights", {})  # a variant's own per-intent weights, added to the defaults
     retrieval = base.retrieval.model_copy(update=overrides)
     # per-intent weights must not undo the variant's own quality/dense weights
-    retrieval.intent_weights = {i: {**{k: v for k, v in w.items() if k not in overrides}, **extra.get(i, {})}
-                                for i, w in {**extra, **retrieval.intent_weights}.items()}
+    intents = retrieval.intent_weights
+    retrieval.intent_weights = {i: {**{k: v for k, v in intents.get(i, {}).items() if k not in overrides},
+                                    **extra.get(i, {})} for i in {*intents, *extra}}
     assistant = Assistant(base.model_copy(update={"retrieval": retrieval}))
     if overrides.get("quality_weight", 1.0) > 0 and not assistant.quality.ready():
         raise SystemExit(f"the quality index is not complete: {assistant.quality_state().as_dict()} "
